@@ -1,0 +1,3 @@
+"""arplatform: receivables credit-risk platform."""
+
+__version__ = "0.1.0"

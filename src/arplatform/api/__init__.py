@@ -1,0 +1,1 @@
+"""The conventions every endpoint follows: problems, operations, paging, idempotency, ETags."""

@@ -1,0 +1,73 @@
+"""Bounded field types shared by request and response schemas."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import iso4217
+import msgspec
+import pycountry
+
+
+def _currency_codes() -> list[str]:
+    return sorted(c.code for c in iso4217.Currency if c.exponent is not None)
+
+
+def _country_codes() -> list[str]:
+    return sorted(country.alpha_2 for country in pycountry.countries)
+
+
+#: ISO 4217 currencies that have a minor unit (what invoices are issued in).
+CurrencyCode = StrEnum("CurrencyCode", {code: code for code in _currency_codes()})  # type: ignore[misc]
+#: ISO 3166-1 alpha-2 countries.
+CountryCode = StrEnum("CountryCode", {code: code for code in _country_codes()})  # type: ignore[misc]
+
+Amount = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,4})?$",
+        max_length=17,
+        description="A non-negative decimal string; at most the currency's decimals",
+        examples=["1250.00"],
+    ),
+]
+Quantity = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^(0|[1-9][0-9]{0,8})(\.[0-9]{1,4})?$",
+        max_length=14,
+        description="A non-negative decimal string with at most four decimals",
+        examples=["3"],
+    ),
+]
+Percent = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^(100(\.0{1,2})?|[0-9]{1,2}(\.[0-9]{1,2})?)$",
+        max_length=6,
+        description="A percentage from 0 to 100, at most two decimals",
+        examples=["20"],
+    ),
+]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^\S(.*\S)?$")]
+Reference = Annotated[
+    str,
+    msgspec.Meta(min_length=1, max_length=100, pattern=r"^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$"),
+]
+Identifier = Annotated[
+    str, msgspec.Meta(min_length=2, max_length=50, pattern=r"^[A-Za-z0-9][A-Za-z0-9 .\-/]*$")
+]
+Language = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$",
+        max_length=35,
+        description="BCP 47 language tag",
+        examples=["en", "zh-Hans"],
+    ),
+]
+
+
+class StrictStruct(msgspec.Struct, forbid_unknown_fields=True):
+    """Base of request bodies: unknown fields (``id``, ``tenant_id``, ``status``…) are refused."""

@@ -1,0 +1,143 @@
+"""``create_app(settings)``: the one place where the application is wired."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import dramatiq
+from litestar import Litestar, Router
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+
+import arplatform
+from arplatform.api.conventions import BEARER
+from arplatform.api.idempotency import idempotency_before_request
+from arplatform.api.openapi import finalize_openapi
+from arplatform.api.problems import EXCEPTION_HANDLERS
+from arplatform.api.uow import commit_after_request, provide_session, unit_of_work_middleware
+from arplatform.audit.routes import AuditController
+from arplatform.auth.guards import authorize
+from arplatform.auth.routes import token
+from arplatform.customers.routes import CustomerController
+from arplatform.db.session import Database
+from arplatform.events.routes import EventController
+from arplatform.invoices.routes import InvoiceController
+from arplatform.jobs.broker import build_broker
+from arplatform.jobs.catalog import periodic_jobs, platform_jobs
+from arplatform.jobs.relay import Relay
+from arplatform.jobs.runtime import JobRuntime
+from arplatform.jobs.scheduler import run_scheduler
+from arplatform.ops.logging import configure_logging, request_context_middleware
+from arplatform.ops.routes import healthz, readyz
+from arplatform.settings import Settings
+
+
+class MetricsController(PrometheusController):
+    path = "/metrics"
+    include_in_schema = False
+    opt = {"roles": None}
+
+
+def _openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="arplatform API",
+        version=arplatform.__version__,
+        description=(
+            "Receivables credit-risk platform. Errors are RFC 9457 problem details; "
+            "lists use cursor pagination; creating POSTs honour Idempotency-Key; "
+            "updates honour If-Match."
+        ),
+        components=Components(
+            security_schemes={
+                BEARER: SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+            }
+        ),
+        security=[{BEARER: []}],
+        openapi_router=Router(
+            path="/docs", route_handlers=[], opt={"roles": None}, include_in_schema=False
+        ),
+        render_plugins=[SwaggerRenderPlugin(path="/")],
+        use_handler_docstrings=True,
+    )
+
+
+@contextlib.asynccontextmanager
+async def _background(app: Litestar) -> AsyncIterator[None]:
+    """The relay in every API process; in embedded mode also the worker and scheduler."""
+    state = app.state
+    settings: Settings = state.settings
+    tasks = [asyncio.create_task(state.relay.run(), name="outbox-relay")]
+    worker: dramatiq.Worker | None = None
+    if settings.embedded_jobs and state.run_embedded_jobs:
+        worker = dramatiq.Worker(state.broker, worker_threads=2)
+        worker.start()
+        tasks.append(
+            asyncio.create_task(
+                run_scheduler(state.db, periodic_jobs(), state.relay.nudge), name="scheduler"
+            )
+        )
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if worker is not None:
+            worker.stop()
+        state.relay.close()
+        await state.db.dispose()
+
+
+def create_app(settings: Settings, *, run_embedded_jobs: bool = True) -> Litestar:
+    """The API application for ``settings``.
+
+    ``run_embedded_jobs`` lets tests drive the in-process worker themselves.
+    """
+    configure_logging(json=settings.log_json, level=settings.log_level)
+    db = Database(settings.database_url)
+    runtime = JobRuntime(settings)
+    broker = build_broker(settings, runtime, platform_jobs())
+    relay = Relay(db, broker, settings.relay_poll_seconds)
+    state = State(
+        {
+            "settings": settings,
+            "db": db,
+            "runtime": runtime,
+            "broker": broker,
+            "relay": relay,
+            "run_embedded_jobs": run_embedded_jobs,
+        }
+    )
+    prometheus = PrometheusConfig(app_name="arplatform", group_path=True, exclude=["/metrics"])
+    app = Litestar(
+        route_handlers=[
+            token,
+            healthz,
+            readyz,
+            CustomerController,
+            InvoiceController,
+            EventController,
+            AuditController,
+            MetricsController,
+        ],
+        state=state,
+        dependencies={"session": Provide(provide_session)},
+        guards=[authorize],
+        before_request=idempotency_before_request,
+        after_request=commit_after_request,
+        middleware=[request_context_middleware, prometheus.middleware, unit_of_work_middleware],
+        exception_handlers=EXCEPTION_HANDLERS,
+        request_max_body_size=settings.max_request_body_bytes,
+        openapi_config=_openapi_config(),
+        lifespan=[_background],
+        on_startup=[finalize_openapi],
+        logging_config=None,
+        debug=False,
+    )
+    return app

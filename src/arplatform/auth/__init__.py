@@ -1,0 +1,1 @@
+"""Authentication (client credentials → JWT) and role-based authorisation."""

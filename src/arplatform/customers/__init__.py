@@ -1,0 +1,1 @@
+"""Customers: the buyers a tenant sells to on credit."""

@@ -1,0 +1,88 @@
+"""Customer endpoints."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from litestar import Controller, Response
+from litestar.params import Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from arplatform.api.conventions import (
+    ALL_ROLES,
+    IdempotencyKey,
+    IfMatch,
+    api_delete,
+    api_get,
+    api_patch,
+    api_post,
+)
+from arplatform.api.etag import etag_of
+from arplatform.api.pagination import Cursor, Limit, Page
+from arplatform.api.types import CountryCode
+from arplatform.auth.tokens import Role
+from arplatform.customers import service
+from arplatform.customers.schemas import CustomerCreate, CustomerOut, CustomerUpdate
+
+EDITORS = {Role.ADMIN, Role.CREDIT_MANAGER, Role.COLLECTOR}
+
+
+def _with_etag(customer: Any, status_code: int = 200) -> Response[CustomerOut]:
+    headers = {"ETag": etag_of(customer.version)}
+    if status_code == 201:
+        headers["Location"] = f"/v1/customers/{customer.id}"
+    return Response(service.to_out(customer), status_code=status_code, headers=headers)
+
+
+class CustomerController(Controller):
+    path = "/v1/customers"
+    tags = ["customers"]
+
+    @api_post("/", roles=EDITORS, errors=[409, 422], idempotent=True, etag=True, status_code=201)
+    async def create_customer(
+        self, session: AsyncSession, data: CustomerCreate, idempotency_key: IdempotencyKey = None
+    ) -> Response[CustomerOut]:
+        """Create a customer."""
+        return _with_etag(await service.create_customer(session, data), 201)
+
+    @api_get("/", roles=ALL_ROLES)
+    async def list_customers(
+        self,
+        session: AsyncSession,
+        limit: Limit = 50,
+        cursor: Cursor = None,
+        external_ref: Annotated[str | None, Parameter(min_length=1, max_length=100)] = None,
+        country: CountryCode | None = None,
+    ) -> Page[CustomerOut]:
+        """List customers, oldest first."""
+        rows, next_cursor = await service.list_customers(
+            session, external_ref=external_ref, country=country, cursor=cursor, limit=limit
+        )
+        return Page(data=[service.to_out(c) for c in rows], next_cursor=next_cursor)
+
+    @api_get("/{customer_id:uuid}", roles=ALL_ROLES, etag=True)
+    async def get_customer(
+        self, session: AsyncSession, customer_id: uuid.UUID
+    ) -> Response[CustomerOut]:
+        """Read one customer."""
+        return _with_etag(await service.get_customer(session, customer_id))
+
+    @api_patch("/{customer_id:uuid}", roles=EDITORS, errors=[409, 422], etag=True)
+    async def update_customer(
+        self,
+        session: AsyncSession,
+        customer_id: uuid.UUID,
+        data: CustomerUpdate,
+        if_match: IfMatch = None,
+    ) -> Response[CustomerOut]:
+        """Change a customer; send the ETag you read as If-Match to avoid lost updates."""
+        customer = await service.update_customer(session, customer_id, data, if_match)
+        return _with_etag(customer)
+
+    @api_delete("/{customer_id:uuid}", roles={Role.ADMIN, Role.CREDIT_MANAGER}, errors=[409])
+    async def delete_customer(
+        self, session: AsyncSession, customer_id: uuid.UUID, if_match: IfMatch = None
+    ) -> None:
+        """Delete a customer that has no invoices."""
+        await service.delete_customer(session, customer_id, if_match)

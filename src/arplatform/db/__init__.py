@@ -1,0 +1,1 @@
+"""Database: engine, unit of work, tenant scoping, column types, base model."""

@@ -1,0 +1,44 @@
+"""Imports every model so that ``Base.metadata`` describes the whole schema."""
+
+from __future__ import annotations
+
+from arplatform.api.idempotency import IdempotencyRecord
+from arplatform.audit.models import AuditEvent
+from arplatform.auth.models import ApiClient
+from arplatform.customers.models import Customer
+from arplatform.db.base import Base
+from arplatform.events.models import Event
+from arplatform.invoices.models import Invoice, InvoiceLine
+from arplatform.jobs.models import JobReceipt, OutboxMessage
+from arplatform.tenants.models import Tenant
+
+#: Tables that hold no tenant's data, or that platform processes read across
+#: tenants; every other table must be tenant-scoped (a test enforces this).
+GLOBAL_TABLES = frozenset(
+    {
+        "alembic_version",  # migration bookkeeping
+        "tenants",  # the tenants themselves
+        "outbox",  # read across tenants by the relay; jobs re-apply the row's tenant
+        "job_receipts",  # keyed by outbox id, written by jobs of every tenant
+    }
+)
+
+MODELS = (
+    ApiClient,
+    AuditEvent,
+    Customer,
+    Event,
+    IdempotencyRecord,
+    Invoice,
+    InvoiceLine,
+    JobReceipt,
+    OutboxMessage,
+    Tenant,
+)
+
+metadata = Base.metadata
+
+
+def tenant_tables() -> list[str]:
+    """Names of the tables that carry ``tenant_id`` and get row-level security."""
+    return sorted(table.name for table in metadata.sorted_tables if table.name not in GLOBAL_TABLES)

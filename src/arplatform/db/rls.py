@@ -1,0 +1,28 @@
+"""PostgreSQL row-level security: the second, independent wall between tenants."""
+
+from __future__ import annotations
+
+POLICY = "tenant_isolation"
+CURRENT_TENANT = "NULLIF(current_setting('app.tenant_id', true), '')::uuid"
+
+
+def enable_statements(table: str) -> list[str]:
+    """SQL that makes ``table`` visible and writable only for the transaction's tenant.
+
+    FORCE applies the policy to the table owner too; the application must
+    still connect as a role that is neither owner, superuser nor BYPASSRLS.
+    """
+    return [
+        f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+        f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
+        f"CREATE POLICY {POLICY} ON {table} "
+        f"USING (tenant_id = {CURRENT_TENANT}) WITH CHECK (tenant_id = {CURRENT_TENANT})",
+    ]
+
+
+def disable_statements(table: str) -> list[str]:
+    return [
+        f"DROP POLICY IF EXISTS {POLICY} ON {table}",
+        f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY",
+        f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY",
+    ]

@@ -1,0 +1,71 @@
+"""Emit events in the caller's transaction and publish them from a job."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from arplatform.api.pagination import page_of, paginate
+from arplatform.db.base import new_id, utcnow
+from arplatform.events.models import Event
+from arplatform.jobs.outbox import enqueue
+
+PUBLISH_JOB = "events.publish"
+
+#: Something that must learn of every published event (webhook fan-out, alerts).
+Subscriber = Callable[[AsyncSession, Event], Awaitable[None]]
+
+
+def emit(
+    session: AsyncSession,
+    event_type: str,
+    *,
+    resource_type: str,
+    resource_id: uuid.UUID,
+    resource_version: int | None,
+    data: dict[str, Any],
+) -> Event:
+    """Record ``event_type`` for a resource; it is published after the transaction commits."""
+    event = Event(
+        id=new_id(),
+        type=event_type,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        resource_version=resource_version,
+        data=data,
+    )
+    session.add(event)
+    enqueue(session, PUBLISH_JOB, {"event_id": str(event.id)})
+    return event
+
+
+async def publish(
+    session: AsyncSession, event_id: uuid.UUID, subscribers: list[Subscriber]
+) -> bool:
+    """Mark the event published and hand it to every subscriber, once."""
+    event = await session.get(Event, (session.info["tenant_id"], event_id))
+    if event is None or event.published_at is not None:
+        return False
+    for subscriber in subscribers:
+        await subscriber(session, event)
+    event.published_at = utcnow()
+    return True
+
+
+async def list_events(
+    session: AsyncSession, *, event_type: str | None, cursor: str | None, limit: int
+) -> tuple[list[Event], str | None]:
+    """The tenant's events, oldest first, optionally of one type."""
+    stmt = select(Event)
+    if event_type is not None:
+        stmt = stmt.where(Event.type == event_type)
+    rows = list((await session.scalars(paginate(stmt, Event.id, cursor, limit))).all())
+    return page_of(rows, limit, lambda e: e.id)
+
+
+async def get_event(session: AsyncSession, event_id: uuid.UUID) -> Event | None:
+    return await session.scalar(select(Event).where(Event.id == event_id))

@@ -1,0 +1,1 @@
+"""Invoices: what customers owe."""

@@ -1,0 +1,73 @@
+"""Invoice endpoints."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from enum import StrEnum
+
+from litestar import Controller, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from arplatform.api.conventions import ALL_ROLES, IdempotencyKey, api_get, api_post
+from arplatform.api.etag import etag_of
+from arplatform.api.pagination import Cursor, Limit, Page
+from arplatform.auth.tokens import Role
+from arplatform.invoices import service
+from arplatform.invoices.schemas import InvoiceCreate, InvoiceOut
+
+
+class InvoiceStatus(StrEnum):
+    ISSUED = "issued"
+
+
+class InvoiceController(Controller):
+    path = "/v1/invoices"
+    tags = ["invoices"]
+
+    @api_post(
+        "/",
+        roles={Role.ADMIN, Role.CREDIT_MANAGER, Role.COLLECTOR},
+        errors=[409, 422],
+        idempotent=True,
+        etag=True,
+        status_code=201,
+    )
+    async def create_invoice(
+        self, session: AsyncSession, data: InvoiceCreate, idempotency_key: IdempotencyKey = None
+    ) -> Response[InvoiceOut]:
+        """Record an issued invoice with its lines; totals are computed by the platform."""
+        invoice = await service.create_invoice(session, data)
+        headers = {"ETag": etag_of(invoice.version), "Location": f"/v1/invoices/{invoice.id}"}
+        return Response(service.to_out(invoice), status_code=201, headers=headers)
+
+    @api_get("/", roles=ALL_ROLES)
+    async def list_invoices(
+        self,
+        session: AsyncSession,
+        limit: Limit = 50,
+        cursor: Cursor = None,
+        customer_id: uuid.UUID | None = None,
+        status: InvoiceStatus | None = None,
+        due_before: date | None = None,
+        due_after: date | None = None,
+    ) -> Page[InvoiceOut]:
+        """List invoices, oldest first, filtered by customer, status or due date."""
+        rows, next_cursor = await service.list_invoices(
+            session,
+            customer_id=customer_id,
+            status=status,
+            due_before=due_before,
+            due_after=due_after,
+            cursor=cursor,
+            limit=limit,
+        )
+        return Page(data=[service.to_out(i) for i in rows], next_cursor=next_cursor)
+
+    @api_get("/{invoice_id:uuid}", roles=ALL_ROLES, etag=True)
+    async def get_invoice(
+        self, session: AsyncSession, invoice_id: uuid.UUID
+    ) -> Response[InvoiceOut]:
+        """Read one invoice with its lines."""
+        invoice = await service.get_invoice(session, invoice_id)
+        return Response(service.to_out(invoice), headers={"ETag": etag_of(invoice.version)})

@@ -1,0 +1,89 @@
+"""How a job runs: in its tenant's scope, once per outbox message, in one transaction."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from arplatform.db.session import Database
+from arplatform.jobs.models import JobReceipt, OutboxMessage
+from arplatform.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class JobContext:
+    """What a job function gets: its tenant's session and the message's arguments."""
+
+    session: AsyncSession
+    tenant_id: uuid.UUID | None
+    args: dict[str, Any]
+    settings: Settings
+    database: Database
+
+
+JobFunction = Callable[[JobContext], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class JobSpec:
+    """A dramatiq actor of the platform, named ``<domain>.<verb>``."""
+
+    name: str
+    fn: JobFunction
+    queue: str = "default"
+    max_retries: int = 10
+    min_backoff_ms: int = 1_000
+    max_backoff_ms: int = 3_600_000
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+class JobRuntime:
+    """Runs jobs against a database engine owned by the event loop that runs them."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._databases: dict[asyncio.AbstractEventLoop, Database] = {}
+
+    def database(self) -> Database:
+        # An async engine belongs to one event loop: the worker's AsyncIO
+        # middleware runs actors on a loop of its own.
+        loop = asyncio.get_running_loop()
+        if loop not in self._databases:
+            self._databases[loop] = Database(self.settings.database_url, pool_size=5)
+        return self._databases[loop]
+
+    async def execute(self, spec: JobSpec, outbox_id: uuid.UUID) -> bool:
+        """Run ``spec`` for the message once; ``False`` when it had already run."""
+        db = self.database()
+        async with db.session(None) as session:
+            message = await session.get(OutboxMessage, outbox_id)
+        if message is None:
+            log.warning("job_message_missing", actor=spec.name, outbox_id=str(outbox_id))
+            return False
+        actor = f"job:{spec.name}"
+        async with db.session(message.tenant_id, actor=actor) as session, session.begin():
+            done = await session.scalar(
+                select(JobReceipt.outbox_id).where(JobReceipt.outbox_id == outbox_id)
+            )
+            if done is not None:
+                return False
+            session.add(
+                JobReceipt(outbox_id=outbox_id, actor=spec.name, tenant_id=message.tenant_id)
+            )
+            context = JobContext(session, message.tenant_id, dict(message.args), self.settings, db)
+            await spec.fn(context)
+        return True
+
+    async def dispose(self) -> None:
+        for db in self._databases.values():
+            await db.dispose()
+        self._databases.clear()

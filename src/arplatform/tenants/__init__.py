@@ -1,0 +1,1 @@
+"""Tenants: one supplier company each."""
