@@ -13,13 +13,17 @@ from typing import Annotated, Any
 
 from litestar import delete, get, patch, post
 from litestar.datastructures import ResponseHeader
+from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Parameter
+from litestar.params import HeaderParameter
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from arplatform.api.problems import PROBLEM_MEDIA_TYPE, Problem
 from arplatform.auth.tokens import Role
 
 ALL_ROLES = frozenset(Role)
+#: The request's unit-of-work session, injected into handlers.
+DbSession = NamedDependency[AsyncSession]
 BEARER = "bearer"
 
 _ERROR_DESCRIPTIONS = {
@@ -37,8 +41,8 @@ _ERROR_DESCRIPTIONS = {
 #: the idempotency hook reads the header itself.
 IdempotencyKey = Annotated[
     str | None,
-    Parameter(
-        header="Idempotency-Key",
+    HeaderParameter(
+        name="Idempotency-Key",
         required=False,
         min_length=1,
         max_length=255,
@@ -49,8 +53,8 @@ IdempotencyKey = Annotated[
 #: Declared by PATCH and DELETE handlers as ``if_match: IfMatch = None``.
 IfMatch = Annotated[
     str | None,
-    Parameter(
-        header="If-Match",
+    HeaderParameter(
+        name="If-Match",
         required=False,
         min_length=1,
         max_length=64,

@@ -9,17 +9,19 @@ from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
 from litestar.exceptions import ValidationException
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 from sqlalchemy import Select
 
 T = TypeVar("T")
 
 MAX_LIMIT = 200
 
-Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT, description=f"Page size, at most {MAX_LIMIT}")]
+Limit = Annotated[
+    int, QueryParameter(ge=1, le=MAX_LIMIT, description=f"Page size, at most {MAX_LIMIT}")
+]
 Cursor = Annotated[
     str | None,
-    Parameter(
+    QueryParameter(
         min_length=22,
         max_length=22,
         pattern=r"^[A-Za-z0-9_-]{22}$",

@@ -8,11 +8,10 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from arplatform.api.conventions import api_get
+from arplatform.api.conventions import DbSession, api_get
 from arplatform.api.pagination import Cursor, Limit, Page, page_of, paginate
 from arplatform.api.problems import NotFound
 from arplatform.audit.models import AuditEvent
@@ -54,11 +53,11 @@ class AuditController(Controller):
     @api_get("/", roles=AUDITORS)
     async def list_audit_events(
         self,
-        session: AsyncSession,
+        session: DbSession,
         limit: Limit = 50,
         cursor: Cursor = None,
-        entity_type: Annotated[str | None, Parameter(min_length=1, max_length=64)] = None,
-        entity_id: uuid.UUID | None = None,
+        entity_type: Annotated[str | None, QueryParameter(min_length=1, max_length=64)] = None,
+        entity_id: FromQuery[uuid.UUID | None] = None,
     ) -> Page[AuditEventOut]:
         """Every write, oldest first: who did what to which record, before and after."""
         stmt = select(AuditEvent)
@@ -72,7 +71,7 @@ class AuditController(Controller):
 
     @api_get("/{audit_event_id:uuid}", roles=AUDITORS)
     async def get_audit_event(
-        self, session: AsyncSession, audit_event_id: uuid.UUID
+        self, session: DbSession, audit_event_id: FromPath[uuid.UUID]
     ) -> AuditEventOut:
         """One audit record."""
         event = await session.scalar(select(AuditEvent).where(AuditEvent.id == audit_event_id))

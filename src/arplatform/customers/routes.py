@@ -6,11 +6,11 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Controller, Response
-from litestar.params import Parameter
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from arplatform.api.conventions import (
     ALL_ROLES,
+    DbSession,
     IdempotencyKey,
     IfMatch,
     api_delete,
@@ -41,7 +41,10 @@ class CustomerController(Controller):
 
     @api_post("/", roles=EDITORS, errors=[409, 422], idempotent=True, etag=True, status_code=201)
     async def create_customer(
-        self, session: AsyncSession, data: CustomerCreate, idempotency_key: IdempotencyKey = None
+        self,
+        session: DbSession,
+        data: JSONBody[CustomerCreate],
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[CustomerOut]:
         """Create a customer."""
         return _with_etag(await service.create_customer(session, data), 201)
@@ -49,11 +52,11 @@ class CustomerController(Controller):
     @api_get("/", roles=ALL_ROLES)
     async def list_customers(
         self,
-        session: AsyncSession,
+        session: DbSession,
         limit: Limit = 50,
         cursor: Cursor = None,
-        external_ref: Annotated[str | None, Parameter(min_length=1, max_length=100)] = None,
-        country: CountryCode | None = None,
+        external_ref: Annotated[str | None, QueryParameter(min_length=1, max_length=100)] = None,
+        country: FromQuery[CountryCode | None] = None,
     ) -> Page[CustomerOut]:
         """List customers, oldest first."""
         rows, next_cursor = await service.list_customers(
@@ -63,7 +66,7 @@ class CustomerController(Controller):
 
     @api_get("/{customer_id:uuid}", roles=ALL_ROLES, etag=True)
     async def get_customer(
-        self, session: AsyncSession, customer_id: uuid.UUID
+        self, session: DbSession, customer_id: FromPath[uuid.UUID]
     ) -> Response[CustomerOut]:
         """Read one customer."""
         return _with_etag(await service.get_customer(session, customer_id))
@@ -71,9 +74,9 @@ class CustomerController(Controller):
     @api_patch("/{customer_id:uuid}", roles=EDITORS, errors=[409, 422], etag=True)
     async def update_customer(
         self,
-        session: AsyncSession,
-        customer_id: uuid.UUID,
-        data: CustomerUpdate,
+        session: DbSession,
+        customer_id: FromPath[uuid.UUID],
+        data: JSONBody[CustomerUpdate],
         if_match: IfMatch = None,
     ) -> Response[CustomerOut]:
         """Change a customer; send the ETag you read as If-Match to avoid lost updates."""
@@ -82,7 +85,7 @@ class CustomerController(Controller):
 
     @api_delete("/{customer_id:uuid}", roles={Role.ADMIN, Role.CREDIT_MANAGER}, errors=[409])
     async def delete_customer(
-        self, session: AsyncSession, customer_id: uuid.UUID, if_match: IfMatch = None
+        self, session: DbSession, customer_id: FromPath[uuid.UUID], if_match: IfMatch = None
     ) -> None:
         """Delete a customer that has no invoices."""
         await service.delete_customer(session, customer_id, if_match)

@@ -8,10 +8,9 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller
-from litestar.params import Parameter
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.params import FromPath, QueryParameter
 
-from arplatform.api.conventions import ALL_ROLES, api_get
+from arplatform.api.conventions import ALL_ROLES, DbSession, api_get
 from arplatform.api.pagination import Cursor, Limit, Page
 from arplatform.api.problems import NotFound
 from arplatform.events import service
@@ -47,11 +46,11 @@ class EventController(Controller):
     @api_get("/", roles=ALL_ROLES)
     async def list_events(
         self,
-        session: AsyncSession,
+        session: DbSession,
         limit: Limit = 50,
         cursor: Cursor = None,
         type: Annotated[
-            str | None, Parameter(min_length=3, max_length=64, pattern=r"^[a-z_]+\.[a-z_]+$")
+            str | None, QueryParameter(min_length=3, max_length=64, pattern=r"^[a-z_]+\.[a-z_]+$")
         ] = None,
     ) -> Page[EventOut]:
         """What happened to the tenant's resources, oldest first."""
@@ -61,7 +60,7 @@ class EventController(Controller):
         return Page(data=[_out(e) for e in rows], next_cursor=next_cursor)
 
     @api_get("/{event_id:uuid}", roles=ALL_ROLES)
-    async def get_event(self, session: AsyncSession, event_id: uuid.UUID) -> EventOut:
+    async def get_event(self, session: DbSession, event_id: FromPath[uuid.UUID]) -> EventOut:
         """One event."""
         event = await service.get_event(session, event_id)
         if event is None:

@@ -7,9 +7,9 @@ from datetime import date
 from enum import StrEnum
 
 from litestar import Controller, Response
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.params import FromPath, FromQuery, JSONBody
 
-from arplatform.api.conventions import ALL_ROLES, IdempotencyKey, api_get, api_post
+from arplatform.api.conventions import ALL_ROLES, DbSession, IdempotencyKey, api_get, api_post
 from arplatform.api.etag import etag_of
 from arplatform.api.pagination import Cursor, Limit, Page
 from arplatform.auth.tokens import Role
@@ -34,7 +34,10 @@ class InvoiceController(Controller):
         status_code=201,
     )
     async def create_invoice(
-        self, session: AsyncSession, data: InvoiceCreate, idempotency_key: IdempotencyKey = None
+        self,
+        session: DbSession,
+        data: JSONBody[InvoiceCreate],
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[InvoiceOut]:
         """Record an issued invoice with its lines; totals are computed by the platform."""
         invoice = await service.create_invoice(session, data)
@@ -44,13 +47,13 @@ class InvoiceController(Controller):
     @api_get("/", roles=ALL_ROLES)
     async def list_invoices(
         self,
-        session: AsyncSession,
+        session: DbSession,
         limit: Limit = 50,
         cursor: Cursor = None,
-        customer_id: uuid.UUID | None = None,
-        status: InvoiceStatus | None = None,
-        due_before: date | None = None,
-        due_after: date | None = None,
+        customer_id: FromQuery[uuid.UUID | None] = None,
+        status: FromQuery[InvoiceStatus | None] = None,
+        due_before: FromQuery[date | None] = None,
+        due_after: FromQuery[date | None] = None,
     ) -> Page[InvoiceOut]:
         """List invoices, oldest first, filtered by customer, status or due date."""
         rows, next_cursor = await service.list_invoices(
@@ -66,7 +69,7 @@ class InvoiceController(Controller):
 
     @api_get("/{invoice_id:uuid}", roles=ALL_ROLES, etag=True)
     async def get_invoice(
-        self, session: AsyncSession, invoice_id: uuid.UUID
+        self, session: DbSession, invoice_id: FromPath[uuid.UUID]
     ) -> Response[InvoiceOut]:
         """Read one invoice with its lines."""
         invoice = await service.get_invoice(session, invoice_id)
