@@ -11,8 +11,11 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy import Text
+from sqlalchemy.dialects import postgresql
 
 import arplatform.db.types
+from arplatform.db import rls
 ${imports if imports else ""}
 
 revision: str = ${repr(up_revision)}

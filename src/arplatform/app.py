@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 
 import dramatiq
+import structlog
 from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -27,6 +28,9 @@ from arplatform.auth.routes import token
 from arplatform.customers.routes import CustomerController
 from arplatform.db.session import Database
 from arplatform.events.routes import EventController
+from arplatform.integrations.routes import IntegrationController, list_plugins
+from arplatform.integrations.secrets import SecretBox
+from arplatform.integrations.service import Providers
 from arplatform.invoices.routes import InvoiceController
 from arplatform.jobs.broker import build_broker
 from arplatform.jobs.catalog import periodic_jobs, platform_jobs
@@ -35,7 +39,10 @@ from arplatform.jobs.runtime import JobRuntime
 from arplatform.jobs.scheduler import run_scheduler
 from arplatform.ops.logging import configure_logging, request_context_middleware
 from arplatform.ops.routes import healthz, readyz
+from arplatform.plugins.manager import ProviderRegistry, build_plugin_manager
 from arplatform.settings import Settings
+
+log = structlog.get_logger(__name__)
 
 
 class MetricsController(PrometheusController):
@@ -94,10 +101,21 @@ async def _background(app: Litestar) -> AsyncIterator[None]:
         await state.db.dispose()
 
 
-def create_app(settings: Settings, *, run_embedded_jobs: bool = True) -> Litestar:
+def _providers(settings: Settings, plugins: Iterable[object]) -> Providers:
+    manager = build_plugin_manager(blocked=settings.plugins_blocked, builtin_plugins=plugins)
+    registry = ProviderRegistry(manager, strict=False)
+    for problem in registry.problems:
+        log.error("plugin_rejected", problem=problem)
+    return Providers(registry=registry, box=SecretBox(settings.secrets_keys))
+
+
+def create_app(
+    settings: Settings, *, plugins: Iterable[object] = (), run_embedded_jobs: bool = True
+) -> Litestar:
     """The API application for ``settings``.
 
-    ``run_embedded_jobs`` lets tests drive the in-process worker themselves.
+    ``plugins`` are registered besides the installed entry points (embedding
+    and tests); ``run_embedded_jobs`` lets tests drive the in-process worker.
     """
     configure_logging(json=settings.log_json, level=settings.log_level)
     db = Database(settings.database_url)
@@ -111,6 +129,7 @@ def create_app(settings: Settings, *, run_embedded_jobs: bool = True) -> Litesta
             "runtime": runtime,
             "broker": broker,
             "relay": relay,
+            "providers": _providers(settings, plugins),
             "run_embedded_jobs": run_embedded_jobs,
         }
     )
@@ -124,6 +143,8 @@ def create_app(settings: Settings, *, run_embedded_jobs: bool = True) -> Litesta
             InvoiceController,
             EventController,
             AuditController,
+            IntegrationController,
+            list_plugins,
             MetricsController,
         ],
         state=state,

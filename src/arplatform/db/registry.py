@@ -8,6 +8,7 @@ from arplatform.auth.models import ApiClient
 from arplatform.customers.models import Customer
 from arplatform.db.base import Base
 from arplatform.events.models import Event
+from arplatform.integrations.models import Integration
 from arplatform.invoices.models import Invoice, InvoiceLine
 from arplatform.jobs.models import JobReceipt, OutboxMessage
 from arplatform.tenants.models import Tenant
@@ -29,6 +30,7 @@ MODELS = (
     Customer,
     Event,
     IdempotencyRecord,
+    Integration,
     Invoice,
     InvoiceLine,
     JobReceipt,

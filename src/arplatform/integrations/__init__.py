@@ -1,0 +1,1 @@
+"""Integrations: a tenant's configured providers (bureaus, channels, insurers…)."""

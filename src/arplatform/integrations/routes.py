@@ -1,0 +1,127 @@
+"""Integration and installed-provider endpoints."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, Response
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from arplatform.api.conventions import (
+    ALL_ROLES,
+    DbSession,
+    IdempotencyKey,
+    IfMatch,
+    api_delete,
+    api_get,
+    api_patch,
+    api_post,
+)
+from arplatform.api.etag import etag_of
+from arplatform.api.pagination import Cursor, Limit, Page
+from arplatform.auth.tokens import Role
+from arplatform.integrations import service
+from arplatform.integrations.models import Integration
+from arplatform.integrations.schemas import (
+    IntegrationCreate,
+    IntegrationOut,
+    IntegrationUpdate,
+    ProviderKind,
+    ProviderOut,
+)
+
+ADMINS = {Role.ADMIN}
+READERS = {Role.ADMIN, Role.CREDIT_MANAGER}
+
+
+def _providers(request: Request[Any, Any, Any]) -> service.Providers:
+    providers: service.Providers = request.app.state.providers
+    return providers
+
+
+def _respond(integration: Integration, status_code: int = 200) -> Response[IntegrationOut]:
+    headers = {"ETag": etag_of(integration.version)}
+    if status_code == 201:
+        headers["Location"] = f"/v1/integrations/{integration.id}"
+    return Response(service.to_out(integration), status_code=status_code, headers=headers)
+
+
+class IntegrationController(Controller):
+    path = "/v1/integrations"
+    tags = ["integrations"]
+
+    @api_post("/", roles=ADMINS, errors=[409, 422], idempotent=True, etag=True, status_code=201)
+    async def create_integration(
+        self,
+        request: Request[Any, Any, Any],
+        session: DbSession,
+        data: JSONBody[IntegrationCreate],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[IntegrationOut]:
+        """Enable an installed provider; secrets are stored encrypted and never returned."""
+        integration = await service.create_integration(session, _providers(request), data)
+        return _respond(integration, 201)
+
+    @api_get("/", roles=READERS)
+    async def list_integrations(
+        self,
+        session: DbSession,
+        limit: Limit = 50,
+        cursor: Cursor = None,
+        kind: FromQuery[ProviderKind | None] = None,
+    ) -> Page[IntegrationOut]:
+        """The tenant's configured providers."""
+        rows, next_cursor = await service.list_integrations(
+            session, kind=kind, cursor=cursor, limit=limit
+        )
+        return Page(data=[service.to_out(i) for i in rows], next_cursor=next_cursor)
+
+    @api_get("/{integration_id:uuid}", roles=READERS, etag=True)
+    async def get_integration(
+        self, session: DbSession, integration_id: FromPath[uuid.UUID]
+    ) -> Response[IntegrationOut]:
+        """One configured provider (secrets appear by name only)."""
+        return _respond(await service.get_integration(session, integration_id))
+
+    @api_patch("/{integration_id:uuid}", roles=ADMINS, errors=[422], etag=True)
+    async def update_integration(
+        self,
+        request: Request[Any, Any, Any],
+        session: DbSession,
+        integration_id: FromPath[uuid.UUID],
+        data: JSONBody[IntegrationUpdate],
+        if_match: IfMatch = None,
+    ) -> Response[IntegrationOut]:
+        """Change config, secrets, priority or the enabled flag."""
+        integration = await service.update_integration(
+            session, _providers(request), integration_id, data, if_match
+        )
+        return _respond(integration)
+
+    @api_delete("/{integration_id:uuid}", roles=ADMINS)
+    async def delete_integration(
+        self, session: DbSession, integration_id: FromPath[uuid.UUID], if_match: IfMatch = None
+    ) -> None:
+        """Remove a configured provider."""
+        await service.delete_integration(session, integration_id, if_match)
+
+
+@api_get("/v1/plugins", roles=ALL_ROLES, tags=["integrations"])
+async def list_plugins(request: Request[Any, Any, Any]) -> list[ProviderOut]:
+    """Installed providers of every kind, with the JSON schema of their config."""
+    registry = _providers(request).registry
+    return [
+        ProviderOut(
+            kind=info.kind,
+            key=info.key,
+            display_name=info.display_name,
+            plugin=info.plugin,
+            distribution=info.distribution,
+            version=info.version,
+            config_schema=info.config_schema,
+            secret_fields=list(info.secret_fields),
+        )
+        for kind in registry.kinds()
+        for info in registry.providers(kind)
+    ]
