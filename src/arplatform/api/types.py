@@ -50,7 +50,9 @@ Percent = Annotated[
         examples=["20"],
     ),
 ]
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^\S(.*\S)?$")]
+#: Printable text: no control characters (PostgreSQL refuses NUL), no outer blanks.
+TEXT_PATTERN = r"^[^\s\x00-\x1f\x7f]([^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$"
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=TEXT_PATTERN)]
 Reference = Annotated[
     str,
     msgspec.Meta(min_length=1, max_length=100, pattern=r"^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$"),

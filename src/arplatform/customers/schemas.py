@@ -42,7 +42,9 @@ class TermsKind(StrEnum):
 
 Email = Annotated[
     str,
-    msgspec.Meta(max_length=254, pattern=r"^[^@\s]{1,64}@[A-Za-z0-9.-]{1,185}\.[A-Za-z]{2,24}$"),
+    msgspec.Meta(
+        max_length=254, pattern=r"^[^@\s\x00-\x1f\x7f]{1,64}@[A-Za-z0-9.-]{1,185}\.[A-Za-z]{2,24}$"
+    ),
 ]
 Phone = Annotated[str, msgspec.Meta(pattern=r"^\+[1-9][0-9]{6,14}$", description="E.164")]
 TierName = Annotated[str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")]

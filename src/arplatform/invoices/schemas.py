@@ -8,12 +8,20 @@ from typing import Annotated
 
 import msgspec
 
-from arplatform.api.types import Amount, CurrencyCode, Percent, Quantity, Reference, StrictStruct
+from arplatform.api.types import (
+    TEXT_PATTERN,
+    Amount,
+    CurrencyCode,
+    Percent,
+    Quantity,
+    Reference,
+    StrictStruct,
+)
 
 InvoiceNumber = Annotated[
     str, msgspec.Meta(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9][A-Za-z0-9/._-]*$")
 ]
-Description = Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=r"^\S(.*\S)?$")]
+Description = Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=TEXT_PATTERN)]
 Day = Annotated[date, msgspec.Meta(description="A calendar date, 2000-01-01 to 2099-12-31")]
 
 
