@@ -57,9 +57,9 @@ Reference = Annotated[
     str,
     msgspec.Meta(min_length=1, max_length=100, pattern=r"^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$"),
 ]
-Identifier = Annotated[
-    str, msgspec.Meta(min_length=2, max_length=50, pattern=r"^[A-Za-z0-9][A-Za-z0-9 .\-/]*$")
-]
+#: A company or tax identifier as written ("Berlin (Charlottenburg) HRB 12345 B");
+#: checked and compacted per country by the service.
+Identifier = Annotated[str, msgspec.Meta(min_length=2, max_length=50, pattern=TEXT_PATTERN)]
 Language = Annotated[
     str,
     msgspec.Meta(
