@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from arplatform.auth.tokens import Role
-from tests.support import JWT_KEY, CUSTOMER, Api, TenantHandle
+from tests.support import CUSTOMER, JWT_KEY, Api, TenantHandle
 
 
 def _claims(tenant: TenantHandle, **changes: Any) -> dict[str, Any]:

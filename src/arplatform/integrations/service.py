@@ -28,7 +28,19 @@ class Providers:
     box: SecretBox
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def _checked_config(providers: Providers, kind: str, key: str, config: dict[str, Any]) -> Any:
+    if _has_nul(config):  # free-form JSON: PostgreSQL cannot store a NUL character
+        raise InvalidInput("config must not contain NUL characters")
     try:
         return msgspec.to_builtins(providers.registry.validate_config(kind, key, config))
     except ProviderNotFound:
