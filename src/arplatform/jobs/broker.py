@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import dramatiq
 import pika
+from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
@@ -33,13 +34,44 @@ def _rabbit_url(url: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
+def _redis_broker(url: str) -> RedisBroker:
+    # ``?namespace=`` prefixes every key, so environments can share one Redis.
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query)
+    namespace = next((v for k, v in query if k == "namespace"), "dramatiq")
+    rest = urlencode([(k, v) for k, v in query if k != "namespace"])
+    return RedisBroker(  # type: ignore[no-untyped-call]
+        url=urlunsplit(parts._replace(query=rest)),
+        namespace=namespace,
+        socket_connect_timeout=3,
+        socket_timeout=5,
+    )
+
+
+class _JobsAsyncIO(AsyncIO):
+    """The AsyncIO middleware that also closes the jobs' engine before its loop stops."""
+
+    def __init__(self, runtime: JobRuntime) -> None:
+        super().__init__()
+        self._runtime = runtime
+
+    def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        thread = get_event_loop_thread()
+        if thread is not None:
+            try:
+                thread.run_coroutine(self._runtime.dispose_current())
+            except Exception:
+                self.logger.warning("Disposing the jobs' engine failed.", exc_info=True)
+        super().after_worker_shutdown(broker, worker)  # type: ignore[no-untyped-call]
+
+
 def _new_broker(url: str | None) -> dramatiq.Broker:
     if url is None:
         return StubBroker()
     if url.startswith(("amqp://", "amqps://")):
         return RabbitmqBroker(url=_rabbit_url(url), confirm_delivery=True)
     if url.startswith(("redis://", "rediss://")):
-        return RedisBroker(url=url, socket_connect_timeout=3, socket_timeout=5)  # type: ignore[no-untyped-call]
+        return _redis_broker(url)
     raise ValueError("ARP_BROKER_URL must start with amqp://, amqps://, redis:// or rediss://")
 
 
@@ -69,7 +101,7 @@ def build_broker(
     """A broker for ``settings.broker_url`` (embedded: in-memory) with ``jobs`` as actors."""
     broker = _new_broker(settings.broker_url)
     if not any(isinstance(m, AsyncIO) for m in broker.middleware):
-        broker.add_middleware(AsyncIO())
+        broker.add_middleware(_JobsAsyncIO(runtime))
     for spec in jobs:
         _declare(broker, runtime, spec)
     return broker

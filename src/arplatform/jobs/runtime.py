@@ -83,6 +83,12 @@ class JobRuntime:
             await spec.fn(context)
         return True
 
+    async def dispose_current(self) -> None:
+        """Close the engine of the running loop (before that loop stops)."""
+        db = self._databases.pop(asyncio.get_running_loop(), None)
+        if db is not None:
+            await db.dispose()
+
     async def dispose(self) -> None:
         for db in self._databases.values():
             await db.dispose()
