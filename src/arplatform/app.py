@@ -37,7 +37,7 @@ from arplatform.jobs.catalog import periodic_jobs, platform_jobs
 from arplatform.jobs.relay import Relay
 from arplatform.jobs.runtime import JobRuntime
 from arplatform.jobs.scheduler import run_scheduler
-from arplatform.ops.logging import configure_logging, request_context_middleware
+from arplatform.ops.logging import request_context_middleware
 from arplatform.ops.routes import healthz, readyz
 from arplatform.plugins.manager import ProviderRegistry, build_plugin_manager
 from arplatform.settings import Settings
@@ -117,7 +117,6 @@ def create_app(
     ``plugins`` are registered besides the installed entry points (embedding
     and tests); ``run_embedded_jobs`` lets tests drive the in-process worker.
     """
-    configure_logging(json=settings.log_json, level=settings.log_level)
     db = Database(settings.database_url)
     runtime = JobRuntime(settings)
     broker = build_broker(settings, runtime, platform_jobs())

@@ -111,7 +111,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from arplatform.app import create_app
+    from arplatform.ops.logging import configure_logging
 
+    configure_logging(json=settings.log_json, level=settings.log_level)
     uvicorn.run(
         create_app(settings), host=args.host, port=args.port, log_config=None, access_log=False
     )

@@ -7,7 +7,7 @@ import re
 import sys
 import time
 import uuid
-from typing import Any
+from typing import Any, TextIO
 
 import structlog
 from litestar.enums import ScopeType
@@ -17,8 +17,11 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 access_log = structlog.get_logger("arplatform.access")
 
 
-def configure_logging(*, json: bool, level: str) -> None:
-    """Route structlog and the standard library's logging to one stream on stderr."""
+def configure_logging(*, json: bool, level: str, stream: TextIO | None = None) -> None:
+    """Route structlog and the standard library's logging to one stream (stderr).
+
+    Called by the process entry points, never on import or by ``create_app``.
+    """
     renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
@@ -40,7 +43,7 @@ def configure_logging(*, json: bool, level: str) -> None:
             renderer,
         ],
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -74,8 +77,11 @@ def request_context_middleware(app: ASGIApp) -> ASGIApp:
         try:
             await app(scope, receive, send_with_id)
         finally:
+            user = scope.get("user")
+            tenant = getattr(user, "tenant_id", None)
             access_log.info(
                 "request",
+                tenant_id=None if tenant is None else str(tenant),
                 method=http_scope["method"],
                 path=scope["path"],
                 status=status,
