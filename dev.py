@@ -28,12 +28,12 @@ def _requirements_digest() -> str:
 
 
 def _run(*command: str | Path, env: dict[str, str] | None = None) -> int:
-    return subprocess.call([str(part) for part in command], cwd=ROOT, env=env)
+    return subprocess.call([str(part) for part in command], cwd=ROOT, env=env)  # noqa: S603
 
 
 def ensure_environment() -> None:
     """Create the virtualenv and install the project with its test tools, once per change."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this file runs before the venv exists
         sys.exit(f"Python 3.11 or newer is needed (this is {sys.version.split()[0]})")
     if not (BIN / "python").exists():
         print("Creating .venv …", flush=True)
