@@ -5,14 +5,11 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any
 
-import msgspec
 from litestar.exceptions import ValidationException
 from litestar.params import QueryParameter
 from sqlalchemy import Select
-
-T = TypeVar("T")
 
 MAX_LIMIT = 200
 
@@ -28,13 +25,6 @@ Cursor = Annotated[
         description="The `next_cursor` of the previous page",
     ),
 ]
-
-
-class Page(msgspec.Struct, Generic[T], frozen=True):
-    """One page of a list; ``next_cursor`` is null on the last page."""
-
-    data: list[T]
-    next_cursor: str | None
 
 
 def encode_cursor(last_id: uuid.UUID) -> str:

@@ -12,12 +12,19 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from sqlalchemy import select
 
 from arplatform.api.conventions import DbSession, api_get
-from arplatform.api.pagination import Cursor, Limit, Page, page_of, paginate
+from arplatform.api.pagination import Cursor, Limit, page_of, paginate
 from arplatform.api.problems import NotFound
 from arplatform.audit.models import AuditEvent
 from arplatform.auth.tokens import Role
 
 AUDITORS = {Role.ADMIN, Role.CREDIT_MANAGER}
+
+
+class AuditEventPage(msgspec.Struct, frozen=True):
+    """One page of audit events; ``next_cursor`` is null on the last page."""
+
+    data: list[AuditEventOut]
+    next_cursor: str | None
 
 
 class AuditEventOut(msgspec.Struct, frozen=True, kw_only=True):
@@ -58,7 +65,7 @@ class AuditController(Controller):
         cursor: Cursor = None,
         entity_type: Annotated[str | None, QueryParameter(min_length=1, max_length=64)] = None,
         entity_id: FromQuery[uuid.UUID | None] = None,
-    ) -> Page[AuditEventOut]:
+    ) -> AuditEventPage:
         """Every write, oldest first: who did what to which record, before and after."""
         stmt = select(AuditEvent)
         if entity_type is not None:
@@ -67,7 +74,7 @@ class AuditController(Controller):
             stmt = stmt.where(AuditEvent.entity_id == entity_id)
         rows = list((await session.scalars(paginate(stmt, AuditEvent.id, cursor, limit))).all())
         kept, next_cursor = page_of(rows, limit, lambda e: e.id)
-        return Page(data=[_out(e) for e in kept], next_cursor=next_cursor)
+        return AuditEventPage(data=[_out(e) for e in kept], next_cursor=next_cursor)
 
     @api_get("/{audit_event_id:uuid}", roles=AUDITORS)
     async def get_audit_event(

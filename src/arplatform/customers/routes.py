@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Response
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
@@ -19,13 +20,20 @@ from arplatform.api.conventions import (
     api_post,
 )
 from arplatform.api.etag import etag_of
-from arplatform.api.pagination import Cursor, Limit, Page
+from arplatform.api.pagination import Cursor, Limit
 from arplatform.api.types import CountryCode
 from arplatform.auth.tokens import Role
 from arplatform.customers import service
 from arplatform.customers.schemas import CustomerCreate, CustomerOut, CustomerUpdate
 
 EDITORS = {Role.ADMIN, Role.CREDIT_MANAGER, Role.COLLECTOR}
+
+
+class CustomerPage(msgspec.Struct, frozen=True):
+    """One page of customers; ``next_cursor`` is null on the last page."""
+
+    data: list[CustomerOut]
+    next_cursor: str | None
 
 
 def _with_etag(customer: Any, status_code: int = 200) -> Response[CustomerOut]:
@@ -57,12 +65,12 @@ class CustomerController(Controller):
         cursor: Cursor = None,
         external_ref: Annotated[str | None, QueryParameter(min_length=1, max_length=100)] = None,
         country: FromQuery[CountryCode | None] = None,
-    ) -> Page[CustomerOut]:
+    ) -> CustomerPage:
         """List customers, oldest first."""
         rows, next_cursor = await service.list_customers(
             session, external_ref=external_ref, country=country, cursor=cursor, limit=limit
         )
-        return Page(data=[service.to_out(c) for c in rows], next_cursor=next_cursor)
+        return CustomerPage(data=[service.to_out(c) for c in rows], next_cursor=next_cursor)
 
     @api_get("/{customer_id:uuid}", roles=ALL_ROLES, etag=True)
     async def get_customer(

@@ -11,10 +11,17 @@ from litestar import Controller
 from litestar.params import FromPath, QueryParameter
 
 from arplatform.api.conventions import ALL_ROLES, DbSession, api_get
-from arplatform.api.pagination import Cursor, Limit, Page
+from arplatform.api.pagination import Cursor, Limit
 from arplatform.api.problems import NotFound
 from arplatform.events import service
 from arplatform.events.models import Event
+
+
+class EventPage(msgspec.Struct, frozen=True):
+    """One page of events; ``next_cursor`` is null on the last page."""
+
+    data: list[EventOut]
+    next_cursor: str | None
 
 
 class EventOut(msgspec.Struct, frozen=True, kw_only=True):
@@ -52,12 +59,12 @@ class EventController(Controller):
         type: Annotated[
             str | None, QueryParameter(min_length=3, max_length=64, pattern=r"^[a-z_]+\.[a-z_]+$")
         ] = None,
-    ) -> Page[EventOut]:
+    ) -> EventPage:
         """What happened to the tenant's resources, oldest first."""
         rows, next_cursor = await service.list_events(
             session, event_type=type, cursor=cursor, limit=limit
         )
-        return Page(data=[_out(e) for e in rows], next_cursor=next_cursor)
+        return EventPage(data=[_out(e) for e in rows], next_cursor=next_cursor)
 
     @api_get("/{event_id:uuid}", roles=ALL_ROLES)
     async def get_event(self, session: DbSession, event_id: FromPath[uuid.UUID]) -> EventOut:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import msgspec
 from litestar import Controller, Request, Response
 from litestar.params import FromPath, FromQuery, JSONBody
 
@@ -19,7 +20,7 @@ from arplatform.api.conventions import (
     api_post,
 )
 from arplatform.api.etag import etag_of
-from arplatform.api.pagination import Cursor, Limit, Page
+from arplatform.api.pagination import Cursor, Limit
 from arplatform.auth.tokens import Role
 from arplatform.integrations import service
 from arplatform.integrations.models import Integration
@@ -33,6 +34,13 @@ from arplatform.integrations.schemas import (
 
 ADMINS = {Role.ADMIN}
 READERS = {Role.ADMIN, Role.CREDIT_MANAGER}
+
+
+class IntegrationPage(msgspec.Struct, frozen=True):
+    """One page of integrations; ``next_cursor`` is null on the last page."""
+
+    data: list[IntegrationOut]
+    next_cursor: str | None
 
 
 def _providers(request: Request[Any, Any, Any]) -> service.Providers:
@@ -70,12 +78,12 @@ class IntegrationController(Controller):
         limit: Limit = 50,
         cursor: Cursor = None,
         kind: FromQuery[ProviderKind | None] = None,
-    ) -> Page[IntegrationOut]:
+    ) -> IntegrationPage:
         """The tenant's configured providers."""
         rows, next_cursor = await service.list_integrations(
             session, kind=kind, cursor=cursor, limit=limit
         )
-        return Page(data=[service.to_out(i) for i in rows], next_cursor=next_cursor)
+        return IntegrationPage(data=[service.to_out(i) for i in rows], next_cursor=next_cursor)
 
     @api_get("/{integration_id:uuid}", roles=READERS, etag=True)
     async def get_integration(

@@ -6,15 +6,23 @@ import uuid
 from datetime import date
 from enum import StrEnum
 
+import msgspec
 from litestar import Controller, Response
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from arplatform.api.conventions import ALL_ROLES, DbSession, IdempotencyKey, api_get, api_post
 from arplatform.api.etag import etag_of
-from arplatform.api.pagination import Cursor, Limit, Page
+from arplatform.api.pagination import Cursor, Limit
 from arplatform.auth.tokens import Role
 from arplatform.invoices import service
 from arplatform.invoices.schemas import InvoiceCreate, InvoiceOut
+
+
+class InvoicePage(msgspec.Struct, frozen=True):
+    """One page of invoices; ``next_cursor`` is null on the last page."""
+
+    data: list[InvoiceOut]
+    next_cursor: str | None
 
 
 class InvoiceStatus(StrEnum):
@@ -54,7 +62,7 @@ class InvoiceController(Controller):
         status: FromQuery[InvoiceStatus | None] = None,
         due_before: FromQuery[date | None] = None,
         due_after: FromQuery[date | None] = None,
-    ) -> Page[InvoiceOut]:
+    ) -> InvoicePage:
         """List invoices, oldest first, filtered by customer, status or due date."""
         rows, next_cursor = await service.list_invoices(
             session,
@@ -65,7 +73,7 @@ class InvoiceController(Controller):
             cursor=cursor,
             limit=limit,
         )
-        return Page(data=[service.to_out(i) for i in rows], next_cursor=next_cursor)
+        return InvoicePage(data=[service.to_out(i) for i in rows], next_cursor=next_cursor)
 
     @api_get("/{invoice_id:uuid}", roles=ALL_ROLES, etag=True)
     async def get_invoice(
