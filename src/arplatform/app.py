@@ -23,6 +23,7 @@ from arplatform.api.openapi import finalize_openapi
 from arplatform.api.problems import EXCEPTION_HANDLERS
 from arplatform.api.uow import commit_after_request, provide_session, unit_of_work_middleware
 from arplatform.audit.routes import AuditController
+from arplatform.auth.clients import ApiClientController
 from arplatform.auth.guards import authorize
 from arplatform.auth.routes import token
 from arplatform.customers.routes import CustomerController
@@ -144,6 +145,7 @@ def create_app(
             AuditController,
             IntegrationController,
             list_plugins,
+            ApiClientController,
             MetricsController,
         ],
         state=state,

@@ -197,3 +197,49 @@ def test_every_operation_declares_its_roles(api: Api) -> None:
                 assert roles is None, route.path
             else:
                 assert roles and roles <= set(Role), route.path
+
+
+def test_admins_manage_api_clients(api: Api) -> None:
+    tenant = api.new_tenant()
+    created = api.client.post(
+        "/v1/api-clients",
+        json={"name": "ERP connector", "roles": ["collector"]},
+        headers=tenant.headers(),
+    )
+    assert created.status_code == 201, created.text
+    issued = created.json()
+    token = api.client.post(
+        "/v1/auth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": issued["client_id"],
+            "client_secret": issued["client_secret"],
+        },
+    )
+    assert token.status_code == 200
+    listed = api.client.get("/v1/api-clients", headers=tenant.headers()).json()["data"]
+    assert issued["client_secret"] not in str(listed)
+    assert {c["client_id"] for c in listed} >= {issued["client_id"], tenant.admin.client_id}
+    forbidden = api.client.post(
+        "/v1/api-clients",
+        json={"name": "x", "roles": ["admin"]},
+        headers=tenant.headers(Role.CREDIT_MANAGER),
+    )
+    assert forbidden.status_code == 403
+
+    revoked = api.client.delete(f"/v1/api-clients/{issued['id']}", headers=tenant.headers())
+    assert revoked.status_code == 204
+    refused = api.client.post(
+        "/v1/auth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": issued["client_id"],
+            "client_secret": issued["client_secret"],
+        },
+    )
+    assert refused.status_code == 401
+    audit = api.client.get(
+        "/v1/audit-events", params={"entity_id": issued["id"]}, headers=tenant.headers()
+    ).json()["data"]
+    assert [e["action"] for e in audit] == ["create", "update"]
+    assert "secret_hash" not in str(audit)

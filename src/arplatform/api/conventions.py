@@ -127,10 +127,12 @@ def api_post(
 def api_patch(
     path: str, *, roles: Iterable[Role], errors: Iterable[int] = (), **kw: Any
 ) -> Callable[..., Any]:
-    return patch(**_operation("PATCH", path, roles=roles, errors=errors, conditional=True, **kw))
+    kw.setdefault("conditional", True)
+    return patch(**_operation("PATCH", path, roles=roles, errors=errors, **kw))
 
 
 def api_delete(
     path: str, *, roles: Iterable[Role], errors: Iterable[int] = (), **kw: Any
 ) -> Callable[..., Any]:
-    return delete(**_operation("DELETE", path, roles=roles, errors=errors, conditional=True, **kw))
+    kw.setdefault("conditional", True)
+    return delete(**_operation("DELETE", path, roles=roles, errors=errors, **kw))

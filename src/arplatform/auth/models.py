@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from arplatform.audit.models import Audited
 from arplatform.db.base import Base, TenantScoped, Timestamped
 
 
-class ApiClient(TenantScoped, Timestamped, Base):
+class ApiClient(TenantScoped, Timestamped, Audited, Base):
     __tablename__ = "api_clients"
+    __audit_exclude__: ClassVar[frozenset[str]] = frozenset({"secret_hash"})
 
     name: Mapped[str] = mapped_column(String(200))
     roles: Mapped[list[Any]] = mapped_column()
