@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 EMBEDDED_DATA_DIR = Path(".arplatform")
@@ -37,7 +37,6 @@ class Settings:
     log_level: str = "INFO"
     plugins_blocked: tuple[str, ...] = ()
     webhook_allowed_networks: tuple[str, ...] = ()
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def is_postgres(self) -> bool:
