@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import event, false, text
+from sqlalchemy import event, false, inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -63,6 +63,12 @@ def _stamp_tenant(session: Session, _ctx: Any, _instances: Any) -> None:
             obj.tenant_id = tenant
         elif tenant is not None and obj.tenant_id != tenant:
             raise TenantScopeError(f"{type(obj).__name__} belongs to another tenant")
+    for obj in session.dirty:
+        # A row never moves between tenants (RLS refuses it on PostgreSQL; SQLite would not).
+        if isinstance(obj, TenantScoped):
+            moved = inspect(obj).attrs.tenant_id.history
+            if moved.deleted and list(moved.added) != list(moved.deleted):
+                raise TenantScopeError(f"{type(obj).__name__} cannot move to another tenant")
 
 
 @event.listens_for(TenantSession, "after_flush")
