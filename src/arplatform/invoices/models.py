@@ -39,7 +39,7 @@ class Invoice(TenantScoped, Timestamped, Versioned, Audited, Base):
     )
 
 
-class InvoiceLine(TenantScoped, Base):
+class InvoiceLine(TenantScoped, Audited, Base):
     __tablename__ = "invoice_lines"
     __table_args__ = (
         ForeignKeyConstraint(
