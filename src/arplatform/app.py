@@ -97,7 +97,7 @@ async def _background(app: Litestar) -> AsyncIterator[None]:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         if worker is not None:
-            worker.stop()
+            await asyncio.to_thread(worker.stop)
         state.relay.close()
         await state.db.dispose()
 

@@ -91,4 +91,7 @@ class Relay:
                 log.exception("outbox_relay_failed")
 
     def close(self) -> None:
+        """Close the broker's connections from the sender thread (pika's are per thread)."""
+        with contextlib.suppress(Exception):
+            self._sender.submit(self._broker.close).result(timeout=10)
         self._sender.shutdown(wait=False, cancel_futures=True)

@@ -10,6 +10,7 @@ from typing import Any
 
 import structlog
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arplatform.db.session import Database
@@ -76,9 +77,17 @@ class JobRuntime:
             )
             if done is not None:
                 return False
+            # Claim the message before the work: a concurrent delivery waits on this row
+            # and then finds it taken, instead of running the job (and its calls out) twice.
             session.add(
                 JobReceipt(outbox_id=outbox_id, actor=spec.name, tenant_id=message.tenant_id)
             )
+            try:
+                async with session.begin_nested():
+                    await session.flush()
+            except IntegrityError:
+                log.info("job_already_done", actor=spec.name, outbox_id=str(outbox_id))
+                return False
             context = JobContext(session, message.tenant_id, dict(message.args), self.settings, db)
             await spec.fn(context)
         return True

@@ -10,14 +10,16 @@ import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import CursorResult
 
-from arplatform.db.base import utcnow
+from arplatform.db.base import new_id, utcnow
 from arplatform.db.session import Database
 from arplatform.jobs.models import OutboxMessage
-from arplatform.jobs.outbox import enqueue
 
 log = structlog.get_logger(__name__)
 
@@ -34,20 +36,28 @@ def period_key(periodic: Periodic, now: datetime) -> str:
 
 
 async def enqueue_due(db: Database, schedule: Sequence[Periodic], now: datetime) -> int:
-    """Enqueue the current period of every periodic job not yet enqueued."""
-    keys = {period_key(p, now): p for p in schedule}
+    """Enqueue the current period of every periodic job not yet enqueued.
+
+    ``INSERT … ON CONFLICT DO NOTHING`` on the dedupe key: a scheduler that loses
+    the race to another one skips that period instead of failing its whole tick.
+    """
+    insert = pg_insert if db.is_postgres else sqlite_insert
+    added = 0
     async with db.session(None, actor="scheduler") as session, session.begin():
-        existing = set(
-            (
-                await session.scalars(
-                    select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys))
+        for periodic in schedule:
+            statement = (
+                insert(OutboxMessage)
+                .values(
+                    id=new_id(),
+                    tenant_id=None,
+                    actor=periodic.job,
+                    args={},
+                    dedupe_key=period_key(periodic, now),
                 )
-            ).all()
-        )
-        for key, periodic in keys.items():
-            if key not in existing:
-                enqueue(session, periodic.job, {}, tenant_id=None, dedupe_key=key)
-        added = len(keys) - len(existing)
+                .on_conflict_do_nothing(index_elements=[OutboxMessage.dedupe_key])
+            )
+            result = await session.execute(statement)
+            added += int(cast("CursorResult[Any]", result).rowcount or 0)
     return added
 
 
@@ -57,7 +67,7 @@ async def run_scheduler(
     on_enqueued: Callable[[], None],
     tick_seconds: float = 30,
 ) -> None:
-    """Loop until cancelled; a unique-key race with another scheduler is only logged."""
+    """Loop until cancelled; a failed tick is logged and retried at the next one."""
     while True:
         try:
             if await enqueue_due(db, schedule, utcnow()):
