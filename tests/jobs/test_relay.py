@@ -89,3 +89,45 @@ def test_retry_delay_grows_and_is_bounded(attempts: int) -> None:
     assert timedelta(seconds=1) <= delay <= MAX_RETRY_DELAY == timedelta(minutes=5)
     assert retry_delay(attempts + 1) >= delay
     assert retry_delay(1) == timedelta(seconds=1)
+
+
+def test_unknown_actor_is_postponed_without_holding_back_the_batch(sqlite_settings) -> None:  # type: ignore[no-untyped-def]
+    """A job of a newer release (actor unknown here) waits; the others still go out."""
+    import asyncio
+
+    from sqlalchemy import select
+
+    from arplatform.db.session import Database
+    from arplatform.jobs.broker import build_broker
+    from arplatform.jobs.catalog import platform_jobs
+    from arplatform.jobs.models import OutboxMessage
+    from arplatform.jobs.outbox import enqueue
+    from arplatform.jobs.relay import Relay
+    from arplatform.jobs.runtime import JobRuntime
+
+    async def scenario() -> dict[str, tuple[bool, int]]:
+        db = Database(sqlite_settings.database_url)
+        broker = build_broker(sqlite_settings, JobRuntime(sqlite_settings), platform_jobs())
+        relay = Relay(db, broker, 1.0)
+        try:
+            async with db.session(None) as session, session.begin():
+                unknown = enqueue(session, "future.job", {}, tenant_id=None)
+                known = enqueue(session, "maintenance.purge", {}, tenant_id=None)
+            await relay.dispatch_pending()
+            async with db.session(None) as session:
+                rows = {
+                    row.id: row
+                    for row in await session.scalars(
+                        select(OutboxMessage).where(OutboxMessage.id.in_([unknown.id, known.id]))
+                    )
+                }
+            return {
+                "unknown": (rows[unknown.id].dispatched_at is not None, rows[unknown.id].attempts),
+                "known": (rows[known.id].dispatched_at is not None, rows[known.id].attempts),
+            }
+        finally:
+            relay.close()
+            await db.dispose()
+
+    outcome = asyncio.run(scenario())
+    assert outcome == {"unknown": (False, 1), "known": (True, 0)}

@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import dramatiq
 import structlog
+from dramatiq.errors import ActorNotFound
 from sqlalchemy import select
 
 from arplatform.db.base import utcnow
@@ -30,6 +31,13 @@ MAX_RETRY_DELAY = timedelta(minutes=5)
 def retry_delay(attempts: int) -> timedelta:
     """Back off while the broker is away: 1 s, 2 s, 4 s … at most five minutes."""
     return min(timedelta(seconds=2 ** min(attempts - 1, 16)), MAX_RETRY_DELAY)
+
+
+def _postpone(row: OutboxMessage, now: datetime, error: Exception) -> None:
+    row.attempts += 1
+    row.available_at = now + retry_delay(row.attempts)
+    row.last_error = f"{type(error).__name__}: {error}"[:1000]
+    log.warning("outbox_send_failed", actor=row.actor, error=row.last_error)
 
 
 class Relay:
@@ -67,11 +75,12 @@ class Relay:
             for row in rows:
                 try:
                     await loop.run_in_executor(self._sender, send, self._broker, row.actor, row.id)
+                except ActorNotFound as exc:
+                    # A newer release's job (rolling deploy): another relay will know it.
+                    _postpone(row, now, exc)
+                    continue
                 except Exception as exc:  # noqa: BLE001 - the broker's many failure types
-                    row.attempts += 1
-                    row.available_at = now + retry_delay(row.attempts)
-                    row.last_error = f"{type(exc).__name__}: {exc}"[:1000]
-                    log.warning("outbox_send_failed", actor=row.actor, error=row.last_error)
+                    _postpone(row, now, exc)
                     break  # the broker is likely down: leave the rest for the next round
                 row.dispatched_at = utcnow()
                 sent += 1
