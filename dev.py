@@ -43,7 +43,8 @@ def ensure_environment() -> None:
         return
     print("Installing arplatform and its dependencies into .venv …", flush=True)
     pip = [BIN / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    if _run(*pip, "--upgrade", "pip") != 0 or _run(*pip, "-e", ".[test]") != 0:
+    plugins = [f"-e{path.parent}" for path in sorted(ROOT.glob("plugins/*/pyproject.toml"))]
+    if _run(*pip, "--upgrade", "pip") != 0 or _run(*pip, "-e", ".[test]", *plugins) != 0:
         sys.exit("Installation failed; see the messages above.")
     STAMP.write_text(digest)
 
