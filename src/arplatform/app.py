@@ -20,6 +20,7 @@ import arplatform
 from arplatform.api.conventions import BEARER
 from arplatform.api.idempotency import idempotency_before_request
 from arplatform.api.openapi import finalize_openapi
+from arplatform.api.options import repair_options_allow
 from arplatform.api.problems import EXCEPTION_HANDLERS
 from arplatform.api.uow import commit_after_request, provide_session, unit_of_work_middleware
 from arplatform.audit.routes import AuditController
@@ -158,7 +159,7 @@ def create_app(
         request_max_body_size=settings.max_request_body_bytes,
         openapi_config=_openapi_config(),
         lifespan=[_background],
-        on_startup=[finalize_openapi],
+        on_startup=[finalize_openapi, repair_options_allow],
         logging_config=None,
         debug=False,
     )

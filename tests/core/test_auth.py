@@ -227,8 +227,9 @@ def test_admins_manage_api_clients(api: Api) -> None:
     )
     assert forbidden.status_code == 403
 
-    revoked = api.client.delete(f"/v1/api-clients/{issued['id']}", headers=tenant.headers())
-    assert revoked.status_code == 204
+    revoked = api.client.post(f"/v1/api-clients/{issued['id']}/revoke", headers=tenant.headers())
+    assert revoked.status_code == 200
+    assert revoked.json()["revoked_at"] is not None
     refused = api.client.post(
         "/v1/auth/token",
         data={

@@ -55,3 +55,15 @@ def test_logs_are_json_with_request_and_tenant_ids(api: Api) -> None:
     assert access[0]["tenant_id"] == str(tenant.tenant_id)
     assert access[0]["status"] == 200 and access[0]["path"] == "/v1/customers"
     assert access[0]["level"] == "info" and "timestamp" in access[0]
+
+
+def test_options_lists_every_method_of_the_path(api: Api) -> None:
+    allow = api.client.options("/v1/customers").headers["allow"]
+    assert {m.strip() for m in allow.split(",")} == {"GET", "POST", "OPTIONS"}
+    item = api.client.options("/v1/customers/01a21a27-7511-75ef-9447-f0c1837b2ea8")
+    assert {m.strip() for m in item.headers["allow"].split(",")} == {
+        "GET",
+        "PATCH",
+        "DELETE",
+        "OPTIONS",
+    }

@@ -50,8 +50,13 @@ Percent = Annotated[
         examples=["20"],
     ),
 ]
-#: Printable text: no control characters (PostgreSQL refuses NUL), no outer blanks.
-TEXT_PATTERN = r"^[^\s\x00-\x1f\x7f]([^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$"
+#: Control characters, C0 and C1 (PostgreSQL refuses NUL).
+CONTROL = r"\x00-\x1f\x7f-\x9f"
+#: Blanks spelled out: ``\s`` means different sets in Python's ``re`` (which checks
+#: the input) and in ECMA regexes (which the OpenAPI schema's clients use).
+BLANK = r"\x20\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+#: Printable text: no control characters, no outer blanks.
+TEXT_PATTERN = rf"^[^{CONTROL}{BLANK}]([^{CONTROL}]*[^{CONTROL}{BLANK}])?$"
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=TEXT_PATTERN)]
 Reference = Annotated[
     str,

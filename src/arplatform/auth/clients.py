@@ -12,7 +12,7 @@ from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from arplatform.api.conventions import DbSession, IdempotencyKey, api_delete, api_get, api_post
+from arplatform.api.conventions import DbSession, IdempotencyKey, api_get, api_post
 from arplatform.api.pagination import Cursor, Limit, page_of, paginate
 from arplatform.api.problems import NotFound
 from arplatform.api.types import Name, StrictStruct
@@ -115,12 +115,16 @@ class ApiClientController(Controller):
         """One API client (never its secret)."""
         return _out(await _client(session, api_client_id))
 
-    @api_delete("/{api_client_id:uuid}", roles=ADMINS, conditional=False)
+    @api_post("/{api_client_id:uuid}/revoke", roles=ADMINS, status_code=200)
     async def revoke_api_client(
         self, session: DbSession, api_client_id: FromPath[uuid.UUID]
-    ) -> None:
-        """Revoke a client: it gets no new tokens; tokens already issued expire within the hour."""
+    ) -> ApiClientOut:
+        """Revoke a client: it gets no new tokens; tokens already issued expire within the hour.
+
+        Revoked clients stay listed, for the audit trail; revoking twice changes nothing.
+        """
         client = await _client(session, api_client_id)
         if client.revoked_at is None:
             client.revoked_at = utcnow()
             await session.flush()
+        return _out(client)

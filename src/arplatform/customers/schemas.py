@@ -11,6 +11,8 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from arplatform.api.types import (
+    BLANK,
+    CONTROL,
     Amount,
     CountryCode,
     CurrencyCode,
@@ -43,7 +45,8 @@ class TermsKind(StrEnum):
 Email = Annotated[
     str,
     msgspec.Meta(
-        max_length=254, pattern=r"^[^@\s\x00-\x1f\x7f]{1,64}@[A-Za-z0-9.-]{1,185}\.[A-Za-z]{2,24}$"
+        max_length=254,
+        pattern=rf"^[^@{CONTROL}{BLANK}]{{1,64}}@[A-Za-z0-9.-]{{1,185}}\.[A-Za-z]{{2,24}}$",
     ),
 ]
 Phone = Annotated[str, msgspec.Meta(pattern=r"^\+[1-9][0-9]{6,14}$", description="E.164")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +20,9 @@ from arplatform.money import MoneyError, Rounding, format_amount, parse_decimal
 from arplatform.tenants.models import Tenant
 
 EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+#: The largest amount the API's ``Amount`` type can express (12 integer digits);
+#: a computed line or total beyond it could neither be stored nor returned.
+MAX_AMOUNT = Decimal("999999999999.9999")
 #: Unit prices and quantities may be finer than the currency (0.0125 EUR a unit).
 UNIT_PLACES = 4
 
@@ -55,6 +59,19 @@ def _build_lines(data: InvoiceCreate, currency: str, rounding: Rounding) -> list
     return lines
 
 
+def _check_magnitude(lines: list[InvoiceLine], totals: rules.Totals) -> None:
+    """Refuse (422) amounts larger than an ``Amount`` can carry."""
+    errors = [
+        FieldError(field=f"lines[{ln.position - 1}]", message="the line amount is too large")
+        for ln in lines
+        if ln.net_amount > MAX_AMOUNT
+    ]
+    if totals.total > MAX_AMOUNT:
+        errors.append(FieldError(field="lines", message="the invoice total is too large"))
+    if errors:
+        raise InvalidInput(f"Amounts may not exceed {MAX_AMOUNT}", errors=errors)
+
+
 async def create_invoice(session: AsyncSession, data: InvoiceCreate) -> Invoice:
     """Record an issued invoice; totals are computed here, never taken from the caller."""
     customer = await session.scalar(select(Customer).where(Customer.id == data.customer_id))
@@ -73,6 +90,7 @@ async def create_invoice(session: AsyncSession, data: InvoiceCreate) -> Invoice:
     totals = rules.invoice_totals(
         ((ln.net_amount, ln.tax_rate) for ln in lines), currency, rounding
     )
+    _check_magnitude(lines, totals)
     invoice = Invoice(
         customer_id=customer.id,
         number=data.number,

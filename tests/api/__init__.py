@@ -1,0 +1,1 @@
+"""API contract tests: schemathesis, the cross-tenant matrix, the committed OpenAPI document."""

@@ -1,0 +1,117 @@
+"""The cross-tenant matrix, derived from the app's OpenAPI document and route roles.
+
+Nothing here lists operations by hand: every operation with an id in its path
+is found in the document, its roles in the route handler, the collection that
+holds its objects from the path (``/v1/things/{thing_id}`` → ``/v1/things``),
+and a request body from :data:`SAMPLES` by the body's schema name. A new kind
+of object needs a sample body here, or its collection must list existing ones.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Litestar
+from litestar.routes import HTTPRoute
+
+from arplatform.auth.tokens import Role
+from tests.api.plugin import INTEGRATION
+from tests.support import CUSTOMER, invoice_body
+
+Ids = dict[str, str]
+#: Valid request bodies by schema name; ``ids`` holds the owner's objects by path parameter name.
+SAMPLES: dict[str, Callable[[Ids], dict[str, Any]]] = {
+    "CustomerCreate": lambda ids: {**CUSTOMER, "external_ref": f"M-{uuid.uuid4().hex[:10]}"},
+    "CustomerUpdate": lambda ids: {"legal_name": "Renamed GmbH"},
+    "InvoiceCreate": lambda ids: invoice_body(ids["customer_id"]),
+    "ApiClientCreate": lambda ids: {"name": "matrix client", "roles": ["viewer"]},
+    "IntegrationCreate": lambda ids: dict(INTEGRATION),
+    "IntegrationUpdate": lambda ids: {"priority": 5},
+}
+#: Weakest first: the role the matrix uses where an operation excludes some.
+ROLE_ORDER = (Role.VIEWER, Role.COLLECTOR, Role.CREDIT_MANAGER, Role.ADMIN)
+HTTP_METHODS = ("get", "post", "patch", "put", "delete")
+PATH_PARAM = re.compile(r"\{([^}]+)\}")
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    roles: frozenset[Role] | None
+    body_schema: str | None
+    body_ids: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path}"
+
+    @property
+    def path_params(self) -> list[str]:
+        return PATH_PARAM.findall(self.path)
+
+    @property
+    def excluded_role(self) -> Role | None:
+        if self.roles is None:
+            return None
+        return next((role for role in ROLE_ORDER if role not in self.roles), None)
+
+    def url(self, **ids: str) -> str:
+        return PATH_PARAM.sub(lambda m: ids[m.group(1)], self.path)
+
+
+def _roles(app: Litestar) -> dict[tuple[str, str], frozenset[Role] | None]:
+    found = {}
+    for route in app.routes:
+        if isinstance(route, HTTPRoute):
+            for handler in route.route_handlers:
+                for method in handler.http_methods:
+                    found[(method, route.path_format)] = handler.opt.get("roles")
+    return found
+
+
+def _body(
+    document: dict[str, Any], operation: dict[str, Any]
+) -> tuple[str | None, tuple[str, ...]]:
+    content = operation.get("requestBody", {}).get("content", {})
+    ref = next((media["schema"].get("$ref", "") for media in content.values()), "")
+    name = ref.rsplit("/", 1)[-1] or None
+    if name is None:
+        return None, ()
+    properties = document["components"]["schemas"][name].get("properties", {})
+    ids = tuple(
+        field
+        for field, prop in properties.items()
+        if field.endswith("_id") and "uuid" in (prop.get("format"), *_formats(prop))
+    )
+    return name, ids
+
+
+def _formats(prop: dict[str, Any]) -> list[str]:
+    return [branch.get("format") for branch in prop.get("oneOf", []) + prop.get("anyOf", [])]
+
+
+def operations(app: Litestar, document: dict[str, Any]) -> list[Operation]:
+    roles = _roles(app)
+    found = []
+    for path, item in sorted(document["paths"].items()):
+        for method, operation in item.items():
+            if method not in HTTP_METHODS:
+                continue
+            body, ids = _body(document, operation)
+            key = (method.upper(), path)
+            assert key in roles, f"{key} is in the document but not served"
+            found.append(Operation(method.upper(), path, roles[key], body, ids))
+    return found
+
+
+def collection_of(param: str, document: dict[str, Any]) -> str:
+    """The collection whose items a path parameter names: ``/v1/x/{x_id}`` → ``/v1/x``."""
+    for path in document["paths"]:
+        if path.endswith("/{" + param + "}"):
+            return path.rsplit("/", 1)[0]
+    raise LookupError(f"no collection is named by {{{param}}}")
