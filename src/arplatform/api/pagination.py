@@ -1,15 +1,20 @@
-"""Cursor pagination: ids are time-ordered UUIDv7, so the last id seen is the cursor."""
+"""Cursor pagination (ids are time-ordered UUIDv7: the last id seen is the cursor), lookups."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from litestar.exceptions import ValidationException
 from litestar.params import QueryParameter
-from sqlalchemy import Select
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from arplatform.api.problems import NotFound
+
+M = TypeVar("M")
 
 MAX_LIMIT = 200
 
@@ -38,16 +43,24 @@ def decode_cursor(cursor: str) -> uuid.UUID:
         raise ValidationException("cursor is not a cursor this API issued") from None
 
 
-def paginate(stmt: Select[Any], id_column: Any, cursor: str | None, limit: int) -> Select[Any]:
-    """``stmt`` restricted to the page after ``cursor``, one extra row to detect a next page."""
+async def fetch_page(
+    session: AsyncSession, stmt: Select[M], model: type[M], cursor: str | None, limit: int
+) -> tuple[list[M], str | None]:
+    """One page of ``stmt``'s rows after ``cursor``, in id order, and the next cursor."""
+    id_column = model.id  # type: ignore[attr-defined]
     if cursor is not None:
         stmt = stmt.where(id_column > decode_cursor(cursor))
-    return stmt.order_by(id_column).limit(limit + 1)
-
-
-def page_of(rows: list[Any], limit: int, key: Any) -> tuple[list[Any], str | None]:
-    """Split the extra row off and compute the next cursor from the last row kept."""
+    rows = list((await session.scalars(stmt.order_by(id_column).limit(limit + 1))).all())
     if len(rows) <= limit:
         return rows, None
     kept = rows[:limit]
-    return kept, encode_cursor(key(kept[-1]))
+    return kept, encode_cursor(kept[-1].id)  # type: ignore[attr-defined]
+
+
+async def fetch_one(session: AsyncSession, model: type[M], row_id: uuid.UUID, label: str) -> M:
+    """The tenant's row with ``row_id``, or a 404 problem naming ``label``."""
+    stmt: Select[Any] = select(model).where(model.id == row_id)  # type: ignore[attr-defined]
+    row: M | None = await session.scalar(stmt)
+    if row is None:
+        raise NotFound(f"No {label} {row_id}")
+    return row

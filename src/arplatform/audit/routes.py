@@ -9,11 +9,10 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller
 from litestar.params import FromPath, FromQuery, QueryParameter
-from sqlalchemy import select
 
 from arplatform.api.conventions import DbSession, api_get
-from arplatform.api.pagination import Cursor, Limit, page_of, paginate
-from arplatform.api.problems import NotFound
+from arplatform.api.pagination import Cursor, Limit
+from arplatform.audit import service
 from arplatform.audit.models import AuditEvent
 from arplatform.auth.tokens import Role
 
@@ -67,13 +66,9 @@ class AuditController(Controller):
         entity_id: FromQuery[uuid.UUID | None] = None,
     ) -> AuditEventPage:
         """Every write, oldest first: who did what to which record, before and after."""
-        stmt = select(AuditEvent)
-        if entity_type is not None:
-            stmt = stmt.where(AuditEvent.entity_type == entity_type)
-        if entity_id is not None:
-            stmt = stmt.where(AuditEvent.entity_id == entity_id)
-        rows = list((await session.scalars(paginate(stmt, AuditEvent.id, cursor, limit))).all())
-        kept, next_cursor = page_of(rows, limit, lambda e: e.id)
+        kept, next_cursor = await service.list_audit_events(
+            session, entity_type=entity_type, entity_id=entity_id, cursor=cursor, limit=limit
+        )
         return AuditEventPage(data=[_out(e) for e in kept], next_cursor=next_cursor)
 
     @api_get("/{audit_event_id:uuid}", roles=AUDITORS)
@@ -81,7 +76,4 @@ class AuditController(Controller):
         self, session: DbSession, audit_event_id: FromPath[uuid.UUID]
     ) -> AuditEventOut:
         """One audit record."""
-        event = await session.scalar(select(AuditEvent).where(AuditEvent.id == audit_event_id))
-        if event is None:
-            raise NotFound(f"No audit event {audit_event_id}")
-        return _out(event)
+        return _out(await service.get_audit_event(session, audit_event_id))

@@ -1,4 +1,4 @@
-"""API clients managed by a tenant's admins: create (secret shown once), list, revoke."""
+"""API client endpoints for a tenant's admins: create (secret shown once), list, revoke."""
 
 from __future__ import annotations
 
@@ -9,17 +9,13 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, Response
 from litestar.params import FromPath, JSONBody
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from arplatform.api.conventions import DbSession, IdempotencyKey, api_get, api_post
-from arplatform.api.pagination import Cursor, Limit, page_of, paginate
-from arplatform.api.problems import NotFound
+from arplatform.api.pagination import Cursor, Limit
 from arplatform.api.types import Name, StrictStruct
+from arplatform.auth import service
 from arplatform.auth.models import ApiClient
-from arplatform.auth.service import add_client
 from arplatform.auth.tokens import Role
-from arplatform.db.base import utcnow
 
 ADMINS = {Role.ADMIN}
 
@@ -66,13 +62,6 @@ def _out(client: ApiClient) -> ApiClientOut:
     )
 
 
-async def _client(session: AsyncSession, client_id: uuid.UUID) -> ApiClient:
-    client = await session.scalar(select(ApiClient).where(ApiClient.id == client_id))
-    if client is None:
-        raise NotFound(f"No API client {client_id}")
-    return client
-
-
 class ApiClientController(Controller):
     path = "/v1/api-clients"
     tags = ["auth"]
@@ -86,7 +75,7 @@ class ApiClientController(Controller):
     ) -> Response[ApiClientCreated]:
         """Create a machine client with the given roles; store the secret, it is shown once."""
         tenant_id = session.info["tenant_id"]
-        issued = await add_client(session, tenant_id, data.name, data.roles)
+        issued = await service.add_client(session, tenant_id, data.name, data.roles)
         own_id = uuid.UUID(hex=issued.client_id[32:])
         body = ApiClientCreated(
             id=own_id,
@@ -102,10 +91,7 @@ class ApiClientController(Controller):
         self, session: DbSession, limit: Limit = 50, cursor: Cursor = None
     ) -> ApiClientPage:
         """The tenant's API clients, revoked ones included."""
-        rows = list(
-            (await session.scalars(paginate(select(ApiClient), ApiClient.id, cursor, limit))).all()
-        )
-        kept, next_cursor = page_of(rows, limit, lambda c: c.id)
+        kept, next_cursor = await service.list_clients(session, cursor=cursor, limit=limit)
         return ApiClientPage(data=[_out(c) for c in kept], next_cursor=next_cursor)
 
     @api_get("/{api_client_id:uuid}", roles=ADMINS)
@@ -113,7 +99,7 @@ class ApiClientController(Controller):
         self, session: DbSession, api_client_id: FromPath[uuid.UUID]
     ) -> ApiClientOut:
         """One API client (never its secret)."""
-        return _out(await _client(session, api_client_id))
+        return _out(await service.get_client(session, api_client_id))
 
     @api_post("/{api_client_id:uuid}/revoke", roles=ADMINS, status_code=200)
     async def revoke_api_client(
@@ -123,8 +109,4 @@ class ApiClientController(Controller):
 
         Revoked clients stay listed, for the audit trail; revoking twice changes nothing.
         """
-        client = await _client(session, api_client_id)
-        if client.revoked_at is None:
-            client.revoked_at = utcnow()
-            await session.flush()
-        return _out(client)
+        return _out(await service.revoke_client(session, api_client_id))

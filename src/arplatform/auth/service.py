@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from arplatform.api.pagination import fetch_one, fetch_page
 from arplatform.auth.models import ApiClient
 from arplatform.auth.tokens import Principal, Role
-from arplatform.db.base import new_id
+from arplatform.db.base import new_id, utcnow
 from arplatform.db.session import Database
 from arplatform.tenants.models import Tenant
 
@@ -58,6 +59,26 @@ async def add_client(
     session.add(client)
     await session.flush()
     return IssuedClient(tenant_id, client.public_id, secret, tuple(role_list))
+
+
+async def list_clients(
+    session: AsyncSession, *, cursor: str | None, limit: int
+) -> tuple[list[ApiClient], str | None]:
+    """The tenant's API clients, revoked ones included."""
+    return await fetch_page(session, select(ApiClient), ApiClient, cursor, limit)
+
+
+async def get_client(session: AsyncSession, client_id: uuid.UUID) -> ApiClient:
+    return await fetch_one(session, ApiClient, client_id, "API client")
+
+
+async def revoke_client(session: AsyncSession, client_id: uuid.UUID) -> ApiClient:
+    """Revoke a client once: no new tokens; issued ones run out with their expiry."""
+    client = await get_client(session, client_id)
+    if client.revoked_at is None:
+        client.revoked_at = utcnow()
+        await session.flush()
+    return client
 
 
 async def create_tenant(

@@ -12,8 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arplatform.api.etag import check_if_match
-from arplatform.api.pagination import page_of, paginate
-from arplatform.api.problems import Conflict, FieldError, InvalidInput, NotFound
+from arplatform.api.pagination import fetch_one, fetch_page
+from arplatform.api.problems import Conflict, FieldError, InvalidInput
 from arplatform.customers.identifiers import (
     IdentifierError,
     normalise_registration,
@@ -112,10 +112,7 @@ async def create_customer(session: AsyncSession, data: CustomerCreate) -> Custom
 
 
 async def get_customer(session: AsyncSession, customer_id: uuid.UUID) -> Customer:
-    customer = await session.scalar(select(Customer).where(Customer.id == customer_id))
-    if customer is None:
-        raise NotFound(f"No customer {customer_id}")
-    return customer
+    return await fetch_one(session, Customer, customer_id, "customer")
 
 
 async def update_customer(
@@ -167,5 +164,4 @@ async def list_customers(
         stmt = stmt.where(Customer.external_ref == external_ref)
     if country is not None:
         stmt = stmt.where(Customer.country == country)
-    rows = list((await session.scalars(paginate(stmt, Customer.id, cursor, limit))).all())
-    return page_of(rows, limit, lambda c: c.id)
+    return await fetch_page(session, stmt, Customer, cursor, limit)

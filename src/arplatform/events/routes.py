@@ -12,7 +12,6 @@ from litestar.params import FromPath, QueryParameter
 
 from arplatform.api.conventions import ALL_ROLES, DbSession, api_get
 from arplatform.api.pagination import Cursor, Limit
-from arplatform.api.problems import NotFound
 from arplatform.events import service
 from arplatform.events.models import Event
 
@@ -69,7 +68,4 @@ class EventController(Controller):
     @api_get("/{event_id:uuid}", roles=ALL_ROLES)
     async def get_event(self, session: DbSession, event_id: FromPath[uuid.UUID]) -> EventOut:
         """One event."""
-        event = await service.get_event(session, event_id)
-        if event is None:
-            raise NotFound(f"No event {event_id}")
-        return _out(event)
+        return _out(await service.get_event(session, event_id))

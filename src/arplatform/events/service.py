@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from arplatform.api.pagination import page_of, paginate
+from arplatform.api.pagination import fetch_one, fetch_page
 from arplatform.db.base import new_id, utcnow
 from arplatform.events.models import Event
 from arplatform.jobs.outbox import enqueue
@@ -63,9 +63,8 @@ async def list_events(
     stmt = select(Event)
     if event_type is not None:
         stmt = stmt.where(Event.type == event_type)
-    rows = list((await session.scalars(paginate(stmt, Event.id, cursor, limit))).all())
-    return page_of(rows, limit, lambda e: e.id)
+    return await fetch_page(session, stmt, Event, cursor, limit)
 
 
-async def get_event(session: AsyncSession, event_id: uuid.UUID) -> Event | None:
-    return await session.scalar(select(Event).where(Event.id == event_id))
+async def get_event(session: AsyncSession, event_id: uuid.UUID) -> Event:
+    return await fetch_one(session, Event, event_id, "event")

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arplatform.api.etag import check_if_match
-from arplatform.api.pagination import page_of, paginate
-from arplatform.api.problems import Conflict, InvalidInput, NotFound
+from arplatform.api.pagination import fetch_one, fetch_page
+from arplatform.api.problems import Conflict, InvalidInput
 from arplatform.integrations.models import Integration
 from arplatform.integrations.schemas import IntegrationCreate, IntegrationOut, IntegrationUpdate
 from arplatform.integrations.secrets import SecretBox
@@ -94,10 +94,7 @@ async def create_integration(
 
 
 async def get_integration(session: AsyncSession, integration_id: uuid.UUID) -> Integration:
-    found = await session.scalar(select(Integration).where(Integration.id == integration_id))
-    if found is None:
-        raise NotFound(f"No integration {integration_id}")
-    return found
+    return await fetch_one(session, Integration, integration_id, "integration")
 
 
 async def update_integration(
@@ -138,8 +135,7 @@ async def list_integrations(
     stmt = select(Integration)
     if kind is not None:
         stmt = stmt.where(Integration.kind == kind)
-    rows = list((await session.scalars(paginate(stmt, Integration.id, cursor, limit))).all())
-    return page_of(rows, limit, lambda i: i.id)
+    return await fetch_page(session, stmt, Integration, cursor, limit)
 
 
 def build_provider(providers: Providers, integration: Integration) -> Any:

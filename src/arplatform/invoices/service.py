@@ -9,8 +9,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from arplatform.api.pagination import page_of, paginate
-from arplatform.api.problems import Conflict, FieldError, InvalidInput, NotFound
+from arplatform.api.pagination import fetch_one, fetch_page
+from arplatform.api.problems import Conflict, FieldError, InvalidInput
 from arplatform.customers.models import Customer
 from arplatform.events.service import emit
 from arplatform.invoices import rules
@@ -122,10 +122,7 @@ async def create_invoice(session: AsyncSession, data: InvoiceCreate) -> Invoice:
 
 
 async def get_invoice(session: AsyncSession, invoice_id: uuid.UUID) -> Invoice:
-    invoice = await session.scalar(select(Invoice).where(Invoice.id == invoice_id))
-    if invoice is None:
-        raise NotFound(f"No invoice {invoice_id}")
-    return invoice
+    return await fetch_one(session, Invoice, invoice_id, "invoice")
 
 
 async def list_invoices(
@@ -147,8 +144,7 @@ async def list_invoices(
         stmt = stmt.where(Invoice.due_date < due_before)
     if due_after is not None:
         stmt = stmt.where(Invoice.due_date > due_after)
-    rows = list((await session.scalars(paginate(stmt, Invoice.id, cursor, limit))).all())
-    return page_of(rows, limit, lambda i: i.id)
+    return await fetch_page(session, stmt, Invoice, cursor, limit)
 
 
 def to_out(invoice: Invoice) -> InvoiceOut:
