@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, Response
@@ -19,11 +19,12 @@ from arplatform.api.conventions import (
     api_patch,
     api_post,
 )
-from arplatform.api.etag import etag_of
+from arplatform.api.etag import versioned_response
 from arplatform.api.pagination import Cursor, Limit
 from arplatform.api.types import CountryCode
 from arplatform.auth.tokens import Role
 from arplatform.customers import service
+from arplatform.customers.models import Customer
 from arplatform.customers.schemas import CustomerCreate, CustomerOut, CustomerUpdate
 
 EDITORS = {Role.ADMIN, Role.CREDIT_MANAGER, Role.COLLECTOR}
@@ -36,11 +37,14 @@ class CustomerPage(msgspec.Struct, frozen=True):
     next_cursor: str | None
 
 
-def _with_etag(customer: Any, status_code: int = 200) -> Response[CustomerOut]:
-    headers = {"ETag": etag_of(customer.version)}
-    if status_code == 201:
-        headers["Location"] = f"/v1/customers/{customer.id}"
-    return Response(service.to_out(customer), status_code=status_code, headers=headers)
+def _respond(customer: Customer, *, created: bool = False) -> Response[CustomerOut]:
+    location = f"/v1/customers/{customer.id}" if created else None
+    return versioned_response(
+        service.to_out(customer),
+        customer.version,
+        location=location,
+        status_code=201 if created else 200,
+    )
 
 
 class CustomerController(Controller):
@@ -55,7 +59,7 @@ class CustomerController(Controller):
         idempotency_key: IdempotencyKey = None,
     ) -> Response[CustomerOut]:
         """Create a customer."""
-        return _with_etag(await service.create_customer(session, data), 201)
+        return _respond(await service.create_customer(session, data), created=True)
 
     @api_get("/", roles=ALL_ROLES)
     async def list_customers(
@@ -77,7 +81,7 @@ class CustomerController(Controller):
         self, session: DbSession, customer_id: FromPath[uuid.UUID]
     ) -> Response[CustomerOut]:
         """Read one customer."""
-        return _with_etag(await service.get_customer(session, customer_id))
+        return _respond(await service.get_customer(session, customer_id))
 
     @api_patch("/{customer_id:uuid}", roles=EDITORS, errors=[409, 422], etag=True)
     async def update_customer(
@@ -89,7 +93,7 @@ class CustomerController(Controller):
     ) -> Response[CustomerOut]:
         """Change a customer; send the ETag you read as If-Match to avoid lost updates."""
         customer = await service.update_customer(session, customer_id, data, if_match)
-        return _with_etag(customer)
+        return _respond(customer)
 
     @api_delete("/{customer_id:uuid}", roles={Role.ADMIN, Role.CREDIT_MANAGER}, errors=[409])
     async def delete_customer(

@@ -19,7 +19,7 @@ from arplatform.api.conventions import (
     api_patch,
     api_post,
 )
-from arplatform.api.etag import etag_of
+from arplatform.api.etag import versioned_response
 from arplatform.api.pagination import Cursor, Limit
 from arplatform.auth.tokens import Role
 from arplatform.integrations import service
@@ -48,11 +48,14 @@ def _providers(request: Request[Any, Any, Any]) -> service.Providers:
     return providers
 
 
-def _respond(integration: Integration, status_code: int = 200) -> Response[IntegrationOut]:
-    headers = {"ETag": etag_of(integration.version)}
-    if status_code == 201:
-        headers["Location"] = f"/v1/integrations/{integration.id}"
-    return Response(service.to_out(integration), status_code=status_code, headers=headers)
+def _respond(integration: Integration, *, created: bool = False) -> Response[IntegrationOut]:
+    location = f"/v1/integrations/{integration.id}" if created else None
+    return versioned_response(
+        service.to_out(integration),
+        integration.version,
+        location=location,
+        status_code=201 if created else 200,
+    )
 
 
 class IntegrationController(Controller):
@@ -69,7 +72,7 @@ class IntegrationController(Controller):
     ) -> Response[IntegrationOut]:
         """Enable an installed provider; secrets are stored encrypted and never returned."""
         integration = await service.create_integration(session, _providers(request), data)
-        return _respond(integration, 201)
+        return _respond(integration, created=True)
 
     @api_get("/", roles=READERS)
     async def list_integrations(

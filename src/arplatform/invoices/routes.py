@@ -11,7 +11,7 @@ from litestar import Controller, Response
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from arplatform.api.conventions import ALL_ROLES, DbSession, IdempotencyKey, api_get, api_post
-from arplatform.api.etag import etag_of
+from arplatform.api.etag import versioned_response
 from arplatform.api.pagination import Cursor, Limit
 from arplatform.auth.tokens import Role
 from arplatform.invoices import service
@@ -49,8 +49,12 @@ class InvoiceController(Controller):
     ) -> Response[InvoiceOut]:
         """Record an issued invoice with its lines; totals are computed by the platform."""
         invoice = await service.create_invoice(session, data)
-        headers = {"ETag": etag_of(invoice.version), "Location": f"/v1/invoices/{invoice.id}"}
-        return Response(service.to_out(invoice), status_code=201, headers=headers)
+        return versioned_response(
+            service.to_out(invoice),
+            invoice.version,
+            location=f"/v1/invoices/{invoice.id}",
+            status_code=201,
+        )
 
     @api_get("/", roles=ALL_ROLES)
     async def list_invoices(
@@ -81,4 +85,4 @@ class InvoiceController(Controller):
     ) -> Response[InvoiceOut]:
         """Read one invoice with its lines."""
         invoice = await service.get_invoice(session, invoice_id)
-        return Response(service.to_out(invoice), headers={"ETag": etag_of(invoice.version)})
+        return versioned_response(service.to_out(invoice), invoice.version)
