@@ -51,6 +51,9 @@ BAD_CUSTOMERS: list[tuple[str, dict[str, Any], int]] = [
     ("missing name", {"country": "DE", "currency": "EUR"}, 400),
     ("too many contacts", {**CUSTOMER, "contacts": [{"name": "a"}] * 21}, 400),
     ("NUL byte", {**CUSTOMER, "legal_name": "Muster\u0000GmbH"}, 400),
+    ("trailing line break", {**CUSTOMER, "legal_name": "Muster GmbH\n"}, 400),
+    ("line break in a reference", {**CUSTOMER, "external_ref": "C-1\n"}, 400),
+    ("line break after an amount", {**CUSTOMER, "credit_limit": "10.00\n"}, 400),
 ]
 
 

@@ -78,3 +78,11 @@ Language = Annotated[
 
 class StrictStruct(msgspec.Struct, forbid_unknown_fields=True):
     """Base of request bodies: unknown fields (``id``, ``tenant_id``, ``status``…) are refused."""
+
+    def __post_init__(self) -> None:
+        # Python's ``$`` also matches before a final line break, ECMA's (the schema's)
+        # does not: refuse what the published patterns refuse.
+        for name in self.__struct_fields__:
+            value = getattr(self, name)
+            if isinstance(value, str) and value.endswith("\n"):
+                raise ValueError(f"`{name}` must not end with a line break")
