@@ -86,6 +86,7 @@ BAD_INVOICES: list[tuple[str, dict[str, Any], int]] = [
         400,
     ),
     ("unknown customer", {"customer_id": "01a21a27-7511-75ef-9447-f0c1837b2ea8"}, 422),
+    ("issue date beyond the calendar", {"issue_date": "9999-12-31"}, 422),
 ]
 
 
@@ -154,3 +155,48 @@ def test_unknown_path_and_method_are_problems(api: Api) -> None:
     wrong_method = api.client.put("/v1/customers", json={}, headers=tenant.headers())
     assert wrong_method.status_code == 405
     assert wrong_method.headers["content-type"] == PROBLEM
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/customers?external_ref=a%00b",
+        "/v1/audit-events?entity_type=a%00b",
+        "/v1/events?type=a%00b.c",
+    ],
+)
+def test_nul_in_a_query_string_is_400(api: Api, path: str) -> None:
+    tenant = api.new_tenant()
+    response = api.client.get(path, headers=tenant.headers())
+    assert response.status_code == 400
+    assert response.headers["content-type"] == PROBLEM
+
+
+def test_deeply_nested_body_is_400(api: Api) -> None:
+    tenant = api.new_tenant()
+    depth = 20_000
+    response = api.client.post(
+        "/v1/customers",
+        content=b"[" * depth + b"]" * depth,
+        headers={**tenant.headers(), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.headers["content-type"] == PROBLEM
+
+
+def test_terms_counted_from_delivery_need_an_explicit_due_date(api: Api) -> None:
+    tenant = api.new_tenant()
+    terms = {"kind": "net", "days": 10, "basis": "delivery_date"}
+    customer = api.client.post(
+        "/v1/customers", json={**CUSTOMER, "payment_terms": terms}, headers=tenant.headers()
+    ).json()["id"]
+    refused = api.client.post("/v1/invoices", json=invoice_body(customer), headers=tenant.headers())
+    assert refused.status_code == 422
+    assert "delivery date" in refused.json()["detail"]
+    given = api.client.post(
+        "/v1/invoices",
+        json=invoice_body(customer, due_date="2026-11-20"),
+        headers=tenant.headers(),
+    )
+    assert given.status_code == 201
+    assert given.json()["due_date"] == "2026-11-20"

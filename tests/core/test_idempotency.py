@@ -92,3 +92,25 @@ def test_bad_key_is_400(api: Api) -> None:
     assert _post(api, tenant, "x" * 256, CUSTOMER).status_code == 400
     assert _post(api, tenant, "with space", CUSTOMER).status_code == 400
     assert _customers(api, tenant) == []
+
+
+def test_a_secret_shown_once_is_not_replayed_nor_stored(api: Api) -> None:
+    from sqlalchemy import select
+
+    from arplatform.api.idempotency import IdempotencyRecord
+
+    tenant = api.new_tenant()
+    headers = {**tenant.headers(), "Idempotency-Key": "client-1"}
+    body = {"name": "ERP", "roles": ["viewer"]}
+    first = api.client.post("/v1/api-clients", json=body, headers=headers)
+    replay = api.client.post("/v1/api-clients", json=body, headers=headers)
+    assert first.status_code == replay.status_code == 201
+    secret = first.json()["client_secret"]
+    assert secret.startswith("arps_")
+    assert replay.json() == {**first.json(), "client_secret": None}
+
+    async def stored() -> list[bytes]:
+        async with api.app.state.db.session(tenant.tenant_id) as session:
+            return list((await session.scalars(select(IdempotencyRecord.body))).all())
+
+    assert all(secret.encode() not in record for record in api.run(stored))

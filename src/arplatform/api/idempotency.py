@@ -13,6 +13,7 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
+import msgspec
 from litestar import Request, Response
 from litestar.serialization import encode_json
 from sqlalchemy import LargeBinary, String, UniqueConstraint, delete, func, select
@@ -105,6 +106,15 @@ async def check_idempotency(
     )
 
 
+def _replayable(content: Any) -> Any:
+    """The content as stored for replays: fields a struct names in ``__not_replayed__``
+    (a secret shown once) are stored as null."""
+    hidden: tuple[str, ...] = getattr(content, "__not_replayed__", ())
+    if not hidden:
+        return content
+    return {**msgspec.to_builtins(content), **dict.fromkeys(hidden)}
+
+
 async def remember_response(uow: UnitOfWork, response: Response[Any]) -> None:
     """Store the response under the request's key, in the effect's transaction."""
     if uow.idempotency is None:
@@ -120,7 +130,7 @@ async def remember_response(uow: UnitOfWork, response: Response[Any]) -> None:
             key=key,
             fingerprint=fingerprint,
             status_code=response.status_code,
-            body=encode_json(response.content),
+            body=encode_json(_replayable(response.content)),
             headers=headers,
             created_at=now,
             expires_at=now + uow.idempotency_ttl,

@@ -109,6 +109,12 @@ def _http_problem(request: Request[Any, Any, Any], exc: HTTPException) -> Respon
     return problem_response(problem, headers)
 
 
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    """A duplicate key is the client's conflict; any other integrity error is our bug."""
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return code == "23505" or "UNIQUE constraint failed" in str(exc.orig)
+
+
 def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """Turn any exception into a problem; only the unexpected ones become 500."""
     if isinstance(exc, ProblemError):
@@ -125,9 +131,11 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
         return _http_problem(request, exc)
     if isinstance(exc, StaleDataError):
         return handle_exception(request, PreconditionFailed("The resource was changed meanwhile"))
-    if isinstance(exc, IntegrityError):
+    if isinstance(exc, IntegrityError) and _is_unique_violation(exc):
         log.info("integrity_conflict", error=str(exc.orig))
         return handle_exception(request, Conflict("The change conflicts with an existing record"))
+    if isinstance(exc, RecursionError):  # a JSON body nested thousands of levels deep
+        return handle_exception(request, ValidationException("The body is nested too deeply"))
     log.exception("unhandled_error", path=request.url.path)
     problem = Problem(
         type="about:blank",

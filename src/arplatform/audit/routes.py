@@ -62,7 +62,9 @@ class AuditController(Controller):
         session: DbSession,
         limit: Limit = 50,
         cursor: Cursor = None,
-        entity_type: Annotated[str | None, QueryParameter(min_length=1, max_length=64)] = None,
+        entity_type: Annotated[
+            str | None, QueryParameter(min_length=1, max_length=64, pattern=r"^[a-z][a-z_]*$")
+        ] = None,
         entity_id: FromQuery[uuid.UUID | None] = None,
     ) -> AuditEventPage:
         """Every write, oldest first: who did what to which record, before and after."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 import msgspec
 from litestar import Controller, Response
@@ -35,11 +35,17 @@ class ApiClientOut(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class ApiClientCreated(msgspec.Struct, frozen=True, kw_only=True):
-    """The new client; ``client_secret`` appears in this response only."""
+    """The new client; ``client_secret`` appears in this response only.
+
+    A replay under the same ``Idempotency-Key`` returns ``client_secret: null``:
+    the secret is never stored, so it cannot be shown twice.
+    """
+
+    __not_replayed__: ClassVar[tuple[str, ...]] = ("client_secret",)
 
     id: uuid.UUID
     client_id: str
-    client_secret: str
+    client_secret: str | None
     name: str
     roles: list[str]
 

@@ -21,7 +21,7 @@ from arplatform.api.conventions import (
 )
 from arplatform.api.etag import versioned_response
 from arplatform.api.pagination import Cursor, Limit
-from arplatform.api.types import CountryCode
+from arplatform.api.types import REFERENCE_PATTERN, CountryCode
 from arplatform.auth.tokens import Role
 from arplatform.customers import service
 from arplatform.customers.models import Customer
@@ -67,7 +67,9 @@ class CustomerController(Controller):
         session: DbSession,
         limit: Limit = 50,
         cursor: Cursor = None,
-        external_ref: Annotated[str | None, QueryParameter(min_length=1, max_length=100)] = None,
+        external_ref: Annotated[
+            str | None, QueryParameter(min_length=1, max_length=100, pattern=REFERENCE_PATTERN)
+        ] = None,
         country: FromQuery[CountryCode | None] = None,
     ) -> CustomerPage:
         """List customers, oldest first."""

@@ -72,6 +72,18 @@ def _check_magnitude(lines: list[InvoiceLine], totals: rules.Totals) -> None:
         raise InvalidInput(f"Amounts may not exceed {MAX_AMOUNT}", errors=errors)
 
 
+def _due_from_terms(customer: Customer, issue_date: date) -> date:
+    terms = customer.payment_terms or {"kind": "net", "days": 30, "basis": "invoice_date"}
+    if terms.get("basis", "invoice_date") != "invoice_date":
+        # Invoices do not carry delivery or acceptance dates yet: say so rather
+        # than count from the wrong day.
+        raise InvalidInput(
+            f"The customer's terms count from the {terms['basis'].replace('_', ' ')}; "
+            "give the invoice's due_date"
+        )
+    return rules.due_date(issue_date, terms["kind"], terms["days"])
+
+
 async def create_invoice(session: AsyncSession, data: InvoiceCreate) -> Invoice:
     """Record an issued invoice; totals are computed here, never taken from the caller."""
     customer = await session.scalar(select(Customer).where(Customer.id == data.customer_id))
@@ -81,8 +93,8 @@ async def create_invoice(session: AsyncSession, data: InvoiceCreate) -> Invoice:
     assert tenant is not None
     rounding = Rounding(tenant.rounding)
     currency = str(data.currency or customer.currency)
-    terms = customer.payment_terms or {"kind": "net", "days": 30}
-    due = data.due_date or rules.due_date(data.issue_date, terms["kind"], terms["days"])
+    _check_dates(data.issue_date, data.due_date or data.issue_date)
+    due = data.due_date or _due_from_terms(customer, data.issue_date)
     _check_dates(data.issue_date, due)
     if await session.scalar(select(Invoice.id).where(Invoice.number == data.number)):
         raise Conflict(f"Invoice number {data.number} is already used")
