@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 EMBEDDED_DATA_DIR = Path(".arplatform")
 
@@ -36,7 +37,6 @@ class Settings:
     log_json: bool = True
     log_level: str = "INFO"
     plugins_blocked: tuple[str, ...] = ()
-    webhook_allowed_networks: tuple[str, ...] = ()
 
     @property
     def is_postgres(self) -> bool:
@@ -72,9 +72,19 @@ def _embedded_secret(data_dir: Path, name: str, make: str) -> str:
     if path.exists():
         return path.read_text().strip()
     data_dir.mkdir(parents=True, exist_ok=True)
-    path.write_text(make)
-    path.chmod(0o600)
+    # Created with its final permissions: never readable by others, not even briefly.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(make)
     return make
+
+
+def _number(env: Mapping[str, str], name: str, default: str, kind: type[float] | type[int]) -> Any:
+    raw = env.get(name, default)
+    try:
+        return kind(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a number") from None
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -108,13 +118,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         jwt_active_kid=next(iter(jwt_keys)),
         jwt_issuer=env.get("ARP_JWT_ISSUER", "arplatform"),
         jwt_audience=env.get("ARP_JWT_AUDIENCE", "arplatform-api"),
-        token_ttl_seconds=int(env.get("ARP_TOKEN_TTL_SECONDS", "3600")),
+        token_ttl_seconds=_number(env, "ARP_TOKEN_TTL_SECONDS", "3600", int),
         secrets_keys=secrets_keys,
-        max_request_body_bytes=int(env.get("ARP_MAX_REQUEST_BODY_BYTES", "1048576")),
-        idempotency_ttl_hours=int(env.get("ARP_IDEMPOTENCY_TTL_HOURS", "48")),
-        relay_poll_seconds=float(env.get("ARP_RELAY_POLL_SECONDS", "2")),
+        max_request_body_bytes=_number(env, "ARP_MAX_REQUEST_BODY_BYTES", "1048576", int),
+        idempotency_ttl_hours=_number(env, "ARP_IDEMPOTENCY_TTL_HOURS", "48", int),
+        relay_poll_seconds=_number(env, "ARP_RELAY_POLL_SECONDS", "2", float),
         log_json=env.get("ARP_LOG_FORMAT", "json") == "json",
         log_level=env.get("ARP_LOG_LEVEL", "INFO"),
         plugins_blocked=_split(env.get("ARP_PLUGINS_BLOCKED")),
-        webhook_allowed_networks=_split(env.get("ARP_WEBHOOK_ALLOWED_NETWORKS")),
     )

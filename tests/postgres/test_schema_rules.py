@@ -212,3 +212,24 @@ def test_runtime_role_cannot_bypass_rls(postgres_settings: Settings) -> None:
         database,
     )
     assert db_owner["owner"] != app_role
+
+
+@pytest.mark.postgres
+def test_audit_log_is_append_only_for_the_runtime_role(postgres_settings: Settings) -> None:
+    """The application may add audit records and read them, never change or delete them."""
+    database = database_of(postgres_settings)
+    app_role = role_of(postgres_settings.database_url)
+    [rights] = superuser_rows(
+        database,
+        "SELECT has_table_privilege($1, 'audit_events', 'INSERT') AS can_insert, "
+        "has_table_privilege($1, 'audit_events', 'SELECT') AS can_select, "
+        "has_table_privilege($1, 'audit_events', 'UPDATE') AS can_update, "
+        "has_table_privilege($1, 'audit_events', 'DELETE') AS can_delete",
+        app_role,
+    )
+    assert rights == {
+        "can_insert": True,
+        "can_select": True,
+        "can_update": False,
+        "can_delete": False,
+    }

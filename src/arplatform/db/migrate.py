@@ -35,6 +35,8 @@ async def _grant_runtime_role(owner_url: str, role: str) -> None:
             f"GRANT USAGE ON SCHEMA public TO {quoted}",
             f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}",
             f"REVOKE INSERT, UPDATE, DELETE ON alembic_version FROM {quoted}",
+            # The audit log is append-only for the application.
+            f"REVOKE UPDATE, DELETE ON audit_events FROM {quoted}",
         ):
             await connection.execute(text(statement))
     await engine.dispose()
