@@ -244,3 +244,8 @@ def test_admins_manage_api_clients(api: Api) -> None:
     ).json()["data"]
     assert [e["action"] for e in audit] == ["create", "update"]
     assert "secret_hash" not in str(audit)
+    events = api.client.get("/v1/events", headers=tenant.headers()).json()["data"]
+    assert [e["type"] for e in events if e["resource_id"] == issued["id"]] == [
+        "api_client.created",
+        "api_client.revoked",
+    ]

@@ -151,20 +151,31 @@ def start_worker(broker: dramatiq.Broker, threads: int = 1) -> tuple[dramatiq.Wo
     return worker, processed
 
 
-async def publish_rows(db: Database, tenant_id: uuid.UUID) -> list[OutboxMessage]:
-    """The tenant's ``events.publish`` outbox rows, oldest first."""
+async def publish_rows(
+    db: Database, tenant_id: uuid.UUID, event_type: str = "customer.created"
+) -> list[OutboxMessage]:
+    """The tenant's ``events.publish`` outbox rows for events of ``event_type``, oldest first."""
+    async with db.session(tenant_id) as session:
+        wanted = {
+            str(event_id)
+            for event_id in await session.scalars(select(Event.id).where(Event.type == event_type))
+        }
     async with db.session(None) as session:
         rows = await session.scalars(
             select(OutboxMessage)
             .where(OutboxMessage.tenant_id == tenant_id, OutboxMessage.actor == "events.publish")
             .order_by(OutboxMessage.id)
         )
-        return list(rows.all())
+        return [row for row in rows.all() if row.args.get("event_id") in wanted]
 
 
-async def tenant_events(db: Database, tenant_id: uuid.UUID) -> list[Event]:
+async def tenant_events(
+    db: Database, tenant_id: uuid.UUID, resource_type: str = "customer"
+) -> list[Event]:
+    """The tenant's events about resources of ``resource_type``, oldest first."""
     async with db.session(tenant_id) as session:
-        return list((await session.scalars(select(Event).order_by(Event.id))).all())
+        stmt = select(Event).where(Event.resource_type == resource_type).order_by(Event.id)
+        return list((await session.scalars(stmt)).all())
 
 
 async def receipt_count(db: Database, outbox_id: uuid.UUID) -> int:

@@ -39,12 +39,20 @@ async def _effects(settings: Settings, tenant: uuid.UUID, outbox_id: uuid.UUID) 
     db = Database(settings.database_url)
     try:
         async with db.session(tenant) as session:
-            events = await session.scalar(select(func.count()).select_from(Event))
-            publish = await session.scalar(
-                select(func.count())
-                .select_from(OutboxMessage)
-                .where(OutboxMessage.tenant_id == tenant, OutboxMessage.actor == "events.publish")
+            # Only the job's own effect: the tenant's set-up emits events of its own.
+            event_ids = {
+                str(event_id)
+                for event_id in await session.scalars(
+                    select(Event.id).where(Event.resource_type == "customer")
+                )
+            }
+            publish_rows = await session.scalars(
+                select(OutboxMessage).where(
+                    OutboxMessage.tenant_id == tenant, OutboxMessage.actor == "events.publish"
+                )
             )
+            events = len(event_ids)
+            publish = sum(1 for row in publish_rows if row.args.get("event_id") in event_ids)
             receipts = await session.scalar(
                 select(func.count())
                 .select_from(JobReceipt)

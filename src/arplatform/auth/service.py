@@ -17,6 +17,7 @@ from arplatform.auth.models import ApiClient
 from arplatform.auth.tokens import Principal, Role
 from arplatform.db.base import new_id, utcnow
 from arplatform.db.session import Database
+from arplatform.events.service import emit
 from arplatform.tenants.models import Tenant
 
 SECRET_PREFIX = "arps_"  # noqa: S105 - a marker that makes leaked secrets greppable
@@ -36,6 +37,17 @@ def _hash_secret(secret: str) -> str:
     # Client secrets are 256-bit random strings, not passwords: a plain digest
     # resists guessing and keeps the token endpoint fast.
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _emit(session: AsyncSession, event_type: str, client: ApiClient) -> None:
+    emit(
+        session,
+        event_type,
+        resource_type="api_client",
+        resource_id=client.id,
+        resource_version=None,
+        data={"client_id": client.public_id, "name": client.name, "roles": list(client.roles)},
+    )
 
 
 def parse_client_id(client_id: str) -> tuple[uuid.UUID, uuid.UUID] | None:
@@ -58,6 +70,7 @@ async def add_client(
     )
     session.add(client)
     await session.flush()
+    _emit(session, "api_client.created", client)
     return IssuedClient(tenant_id, client.public_id, secret, tuple(role_list))
 
 
@@ -78,6 +91,7 @@ async def revoke_client(session: AsyncSession, client_id: uuid.UUID) -> ApiClien
     if client.revoked_at is None:
         client.revoked_at = utcnow()
         await session.flush()
+        _emit(session, "api_client.revoked", client)
     return client
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from arplatform.api.etag import check_if_match
 from arplatform.api.pagination import fetch_one, fetch_page
 from arplatform.api.problems import Conflict, InvalidInput
+from arplatform.events.service import emit
 from arplatform.integrations.models import Integration
 from arplatform.integrations.schemas import IntegrationCreate, IntegrationOut, IntegrationUpdate
 from arplatform.integrations.secrets import SecretBox
@@ -62,6 +63,17 @@ def _seal(providers: Providers, integration: Integration, secrets: dict[str, str
     integration.secret_fields = sorted(secrets or {})
 
 
+def _emit(session: AsyncSession, event_type: str, integration: Integration) -> None:
+    emit(
+        session,
+        event_type,
+        resource_type="integration",
+        resource_id=integration.id,
+        resource_version=integration.version,
+        data={"kind": integration.kind, "provider": integration.provider},
+    )
+
+
 def to_out(integration: Integration) -> IntegrationOut:
     return IntegrationOut(
         id=integration.id,
@@ -94,6 +106,7 @@ async def create_integration(
     _seal(providers, integration, data.secrets)
     session.add(integration)
     await session.flush()
+    _emit(session, "integration.created", integration)
     return integration
 
 
@@ -121,6 +134,7 @@ async def update_integration(
     if data.priority is not msgspec.UNSET:
         integration.priority = data.priority
     await session.flush()
+    _emit(session, "integration.updated", integration)
     return integration
 
 
@@ -129,6 +143,7 @@ async def delete_integration(
 ) -> None:
     integration = await get_integration(session, integration_id)
     check_if_match(if_match, integration.version)
+    _emit(session, "integration.deleted", integration)
     await session.delete(integration)
     await session.flush()
 
