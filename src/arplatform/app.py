@@ -18,10 +18,10 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
 import arplatform
 from arplatform.api.conventions import BEARER
-from arplatform.api.idempotency import idempotency_before_request
 from arplatform.api.openapi import finalize_openapi
 from arplatform.api.options import repair_options_allow
 from arplatform.api.problems import EXCEPTION_HANDLERS
+from arplatform.api.strict_body import before_request
 from arplatform.api.uow import commit_after_request, provide_session, unit_of_work_middleware
 from arplatform.audit.routes import AuditController
 from arplatform.auth.clients import ApiClientController
@@ -41,10 +41,12 @@ from arplatform.jobs.runtime import JobRuntime
 from arplatform.jobs.scheduler import run_scheduler
 from arplatform.ops.logging import request_context_middleware
 from arplatform.ops.routes import healthz, readyz
+from arplatform.payments.routes import CreditNoteController, PaymentController
 from arplatform.plugins.manager import ProviderRegistry, build_plugin_manager
 from arplatform.settings import Settings
 
 log = structlog.get_logger(__name__)
+SHUTDOWN_GRACE_SECONDS = 10
 
 
 class MetricsController(PrometheusController):
@@ -94,9 +96,14 @@ async def _background(app: Litestar) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        state.relay.stop()
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        # Python 3.11's wait_for can swallow a cancellation that races a wake-up:
+        # never let one loop hold the shutdown hostage.
+        _, stuck = await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE_SECONDS)
+        for task in stuck:
+            log.error("background_task_did_not_stop", task=task.get_name())
         if worker is not None:
             await asyncio.to_thread(worker.stop)
         state.relay.close()
@@ -142,6 +149,8 @@ def create_app(
             readyz,
             CustomerController,
             InvoiceController,
+            PaymentController,
+            CreditNoteController,
             EventController,
             AuditController,
             IntegrationController,
@@ -152,7 +161,7 @@ def create_app(
         state=state,
         dependencies={"session": Provide(provide_session)},
         guards=[authorize],
-        before_request=idempotency_before_request,
+        before_request=before_request,
         after_request=commit_after_request,
         middleware=[request_context_middleware, prometheus.middleware, unit_of_work_middleware],
         exception_handlers=EXCEPTION_HANDLERS,

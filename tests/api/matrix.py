@@ -31,6 +31,22 @@ SAMPLES: dict[str, Callable[[Ids], dict[str, Any]]] = {
     "ApiClientCreate": lambda ids: {"name": "matrix client", "roles": ["viewer"]},
     "IntegrationCreate": lambda ids: dict(INTEGRATION),
     "IntegrationUpdate": lambda ids: {"priority": 5},
+    "PaymentCreate": lambda ids: {
+        "customer_id": ids["customer_id"],
+        "amount": "10.00",
+        "received_on": "2026-11-20",
+    },
+    "CreditApplication": lambda ids: {"booked_on": "2026-11-25"},
+    "PaymentReversal": lambda ids: {"reversed_on": "2026-11-25", "reason": "Returned"},
+    # A credit note on an invoice must name one of the same customer: the sample names none.
+    "CreditNoteCreate": lambda ids: {
+        "customer_id": ids["customer_id"],
+        "amount": "5.00",
+        "issue_date": "2026-11-20",
+    },
+    "InvoiceCancel": lambda ids: {"cancelled_on": "2026-11-02"},
+    "InvoiceWriteOff": lambda ids: {"written_off_on": "2026-11-30", "reason": "Insolvent"},
+    "DueDateExtension": lambda ids: {"due_date": "2026-12-31"},
 }
 #: Weakest first: the role the matrix uses where an operation excludes some.
 ROLE_ORDER = (Role.VIEWER, Role.COLLECTOR, Role.CREDIT_MANAGER, Role.ADMIN)

@@ -200,3 +200,30 @@ def test_terms_counted_from_delivery_need_an_explicit_due_date(api: Api) -> None
     )
     assert given.status_code == 201
     assert given.json()["due_date"] == "2026-11-20"
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/v1/customers", {**CUSTOMER, "payment_terms": {"business_days": 0}}, "payment_terms"),
+        ("/v1/customers", {**CUSTOMER, "payment_terms": {"days": "30"}}, "payment_terms.days"),
+    ],
+)
+def test_lenient_conversions_are_refused(
+    api: Api, path: str, body: dict[str, Any], field: str
+) -> None:
+    """The schema says boolean and integer: ``0`` and ``"30"`` are refused, as it promises."""
+    tenant = api.new_tenant()
+    response = api.client.post(path, json=body, headers=tenant.headers())
+    assert response.status_code == 400, response.text
+    assert response.json()["errors"][0]["field"].startswith(field)
+    assert api.client.get("/v1/customers", headers=tenant.headers()).json()["data"] == []
+
+
+def test_a_float_without_fraction_is_an_integer(api: Api) -> None:
+    """As in JSON Schema, ``30.0`` is the integer 30."""
+    tenant = api.new_tenant()
+    body = {**CUSTOMER, "payment_terms": {"days": 30.0}}
+    response = api.client.post("/v1/customers", json=body, headers=tenant.headers())
+    assert response.status_code == 201, response.text
+    assert response.json()["payment_terms"]["days"] == 30

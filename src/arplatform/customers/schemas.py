@@ -61,11 +61,13 @@ class Contact(StrictStruct):
 
 
 class PaymentTerms(StrictStruct):
-    """Net N days, or end of month + N days, counted from the given date."""
+    """Net N days, or end of month + N days, from the invoice, delivery or acceptance date."""
 
     kind: TermsKind = TermsKind.NET
     days: Annotated[int, msgspec.Meta(ge=0, le=365)] = 30
     basis: TermsBasis = TermsBasis.INVOICE_DATE
+    #: Move a due date on a weekend or public holiday (tenant's country) to the next business day.
+    business_days: bool = False
 
 
 Contacts = Annotated[list[Contact], msgspec.Meta(max_length=20)]

@@ -9,8 +9,9 @@ from arplatform.customers.models import Customer
 from arplatform.db.base import Base
 from arplatform.events.models import Event
 from arplatform.integrations.models import Integration
-from arplatform.invoices.models import Invoice, InvoiceLine
+from arplatform.invoices.models import Invoice, InvoiceInstalment, InvoiceLine, NumberSeries
 from arplatform.jobs.models import JobReceipt, OutboxMessage
+from arplatform.payments.models import Allocation, CreditNote, Payment
 from arplatform.tenants.models import Tenant
 
 #: Tables that hold no tenant's data, or that platform processes read across
@@ -25,6 +26,11 @@ GLOBAL_TABLES = frozenset(
 )
 
 MODELS = (
+    Allocation,
+    CreditNote,
+    InvoiceInstalment,
+    NumberSeries,
+    Payment,
     ApiClient,
     AuditEvent,
     Customer,

@@ -10,12 +10,26 @@ import msgspec
 from litestar import Controller, Response
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from arplatform.api.conventions import ALL_ROLES, DbSession, IdempotencyKey, api_get, api_post
+from arplatform.api.conventions import (
+    ALL_ROLES,
+    DbSession,
+    IdempotencyKey,
+    IfMatch,
+    api_get,
+    api_post,
+)
 from arplatform.api.etag import versioned_response
 from arplatform.api.pagination import Cursor, Limit
 from arplatform.auth.tokens import Role
-from arplatform.invoices import service
-from arplatform.invoices.schemas import InvoiceCreate, InvoiceOut
+from arplatform.invoices import lifecycle, service
+from arplatform.invoices.models import Invoice
+from arplatform.invoices.schemas import (
+    DueDateExtension,
+    InvoiceCancel,
+    InvoiceCreate,
+    InvoiceOut,
+    InvoiceWriteOff,
+)
 
 
 class InvoicePage(msgspec.Struct, frozen=True):
@@ -26,7 +40,16 @@ class InvoicePage(msgspec.Struct, frozen=True):
 
 
 class InvoiceStatus(StrEnum):
+    DRAFT = "draft"
     ISSUED = "issued"
+    PARTIALLY_PAID = "partially_paid"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+    WRITTEN_OFF = "written_off"
+
+
+EDITORS = {Role.ADMIN, Role.CREDIT_MANAGER, Role.COLLECTOR}
+MANAGERS = {Role.ADMIN, Role.CREDIT_MANAGER}
 
 
 class InvoiceController(Controller):
@@ -35,7 +58,7 @@ class InvoiceController(Controller):
 
     @api_post(
         "/",
-        roles={Role.ADMIN, Role.CREDIT_MANAGER, Role.COLLECTOR},
+        roles=EDITORS,
         errors=[409, 422],
         idempotent=True,
         etag=True,
@@ -47,7 +70,11 @@ class InvoiceController(Controller):
         data: JSONBody[InvoiceCreate],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[InvoiceOut]:
-        """Record an issued invoice with its lines; totals are computed by the platform."""
+        """Record an invoice (issued, or a draft) with its lines; the platform computes totals.
+
+        Without ``number`` the invoice is numbered from its series when issued,
+        gap-free; without ``due_date`` its terms (or the customer's) give it.
+        """
         invoice = await service.create_invoice(session, data)
         return versioned_response(
             service.to_out(invoice),
@@ -86,3 +113,75 @@ class InvoiceController(Controller):
         """Read one invoice with its lines."""
         invoice = await service.get_invoice(session, invoice_id)
         return versioned_response(service.to_out(invoice), invoice.version)
+
+    @api_post(
+        "/{invoice_id:uuid}/issue",
+        roles=EDITORS,
+        errors=[409],
+        conditional=True,
+        etag=True,
+        status_code=200,
+    )
+    async def issue_invoice(
+        self, session: DbSession, invoice_id: FromPath[uuid.UUID], if_match: IfMatch = None
+    ) -> Response[InvoiceOut]:
+        """Issue a draft: it is numbered from its series and starts to age. Issuing twice: no-op."""
+        return _respond(await lifecycle.issue_draft(session, invoice_id, if_match))
+
+    @api_post(
+        "/{invoice_id:uuid}/cancel",
+        roles=MANAGERS,
+        errors=[409, 422],
+        conditional=True,
+        etag=True,
+        status_code=200,
+    )
+    async def cancel_invoice(
+        self,
+        session: DbSession,
+        invoice_id: FromPath[uuid.UUID],
+        data: JSONBody[InvoiceCancel],
+        if_match: IfMatch = None,
+    ) -> Response[InvoiceOut]:
+        """Cancel a draft or an invoice nothing was booked against; otherwise credit it."""
+        return _respond(await lifecycle.cancel(session, invoice_id, data, if_match))
+
+    @api_post(
+        "/{invoice_id:uuid}/write-off",
+        roles=MANAGERS,
+        errors=[409, 422],
+        conditional=True,
+        etag=True,
+        status_code=200,
+    )
+    async def write_off_invoice(
+        self,
+        session: DbSession,
+        invoice_id: FromPath[uuid.UUID],
+        data: JSONBody[InvoiceWriteOff],
+        if_match: IfMatch = None,
+    ) -> Response[InvoiceOut]:
+        """Write off the open amount as uncollectable, dated, so reports keep the history."""
+        return _respond(await lifecycle.write_off(session, invoice_id, data, if_match))
+
+    @api_post(
+        "/{invoice_id:uuid}/extend",
+        roles=EDITORS,
+        errors=[409, 422],
+        conditional=True,
+        etag=True,
+        status_code=200,
+    )
+    async def extend_invoice(
+        self,
+        session: DbSession,
+        invoice_id: FromPath[uuid.UUID],
+        data: JSONBody[DueDateExtension],
+        if_match: IfMatch = None,
+    ) -> Response[InvoiceOut]:
+        """Agree a later due date for one instalment or all; the original stays recorded."""
+        return _respond(await lifecycle.extend(session, invoice_id, data, if_match))
+
+
+def _respond(invoice: Invoice) -> Response[InvoiceOut]:
+    return versioned_response(service.to_out(invoice), invoice.version)

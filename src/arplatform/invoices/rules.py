@@ -1,17 +1,30 @@
-"""Pure invoice rules: line amounts, totals per tax rate, due dates from terms."""
+"""Pure invoice rules: line amounts, totals per tax rate, due dates, instalment splits."""
 
 from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from arplatform.money import Rounding, round_money
+import holidays
+
+from arplatform.money import Rounding, quantum, round_money
 
 HUNDRED = Decimal(100)
+SATURDAY = 5
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentTermsRule:
+    """Net ``days`` or end of month + ``days``, from ``basis``, optionally to a business day."""
+
+    kind: str = "net"
+    days: int = 30
+    basis: str = "invoice_date"
+    business_days: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,3 +66,39 @@ def due_date(start: date, kind: str, days: int) -> date:
         last_day = calendar.monthrange(start.year, start.month)[1]
         return start.replace(day=last_day) + timedelta(days=days)
     return start + timedelta(days=days)
+
+
+def next_business_day(day: date, country: str) -> date:
+    """``day``, or the first later day that is neither a weekend nor a public holiday.
+
+    Holidays are those of ``country`` in the ``holidays`` calendar; a country it
+    does not know is treated as having weekends only.
+    """
+    calendar_: Container[date]
+    try:
+        calendar_ = holidays.country_holidays(country, years=range(day.year, day.year + 2))
+    except NotImplementedError:
+        calendar_ = ()
+    while day.weekday() >= SATURDAY or day in calendar_:
+        day += timedelta(days=1)
+    return day
+
+
+def terms_due_date(terms: PaymentTermsRule, basis_day: date, country: str) -> date:
+    """The due date ``terms`` give when counted from ``basis_day``."""
+    day = due_date(basis_day, terms.kind, terms.days)
+    return next_business_day(day, country) if terms.business_days else day
+
+
+def split_evenly(total: Decimal, parts: int, currency: str) -> list[Decimal]:
+    """``total`` in ``parts`` amounts of the currency's minor unit that sum exactly to it.
+
+    The minor units that do not divide evenly go one each to the first parts,
+    so no two parts differ by more than one minor unit.
+    """
+    unit = quantum(currency)
+    units = int(total / unit)
+    if Decimal(units) * unit != total:
+        raise ValueError(f"{total} is not a whole number of {currency} minor units")
+    base, extra = divmod(units, parts)
+    return [Decimal(base + (1 if index < extra else 0)) * unit for index in range(parts)]

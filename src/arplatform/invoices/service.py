@@ -1,4 +1,4 @@
-"""Invoice rules that need the database: creation, reading, listing."""
+"""Invoice creation and reading: numbering, terms, schedules and totals."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+import msgspec
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arplatform.api.pagination import fetch_one, fetch_page
@@ -14,9 +15,14 @@ from arplatform.api.problems import Conflict, FieldError, InvalidInput
 from arplatform.customers.models import Customer
 from arplatform.events.service import emit
 from arplatform.invoices import rules
-from arplatform.invoices.models import Invoice, InvoiceLine
-from arplatform.invoices.schemas import InvoiceCreate, InvoiceOut, LineOut
-from arplatform.money import MoneyError, Rounding, format_amount, parse_decimal
+from arplatform.invoices.models import Invoice, InvoiceInstalment, InvoiceLine, NumberSeries
+from arplatform.invoices.schemas import (
+    InstalmentOut,
+    InvoiceCreate,
+    InvoiceOut,
+    LineOut,
+)
+from arplatform.money import MoneyError, Rounding, format_amount, parse_amount, parse_decimal
 from arplatform.tenants.models import Tenant
 
 EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
@@ -25,14 +31,16 @@ EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 MAX_AMOUNT = Decimal("999999999999.9999")
 #: Unit prices and quantities may be finer than the currency (0.0125 EUR a unit).
 UNIT_PLACES = 4
+DEFAULT_TERMS = rules.PaymentTermsRule()
 
 
-def _check_dates(issue: date, due: date) -> None:
-    for field, day in (("issue_date", issue), ("due_date", due)):
-        if not EARLIEST <= day <= LATEST:
-            raise InvalidInput(f"{field} must lie between {EARLIEST} and {LATEST}")
-    if due < issue:
-        raise InvalidInput("due_date is before issue_date")
+def _check_day(field: str, day: date | None, not_before: date | None = None) -> None:
+    if day is None:
+        return
+    if not EARLIEST <= day <= LATEST:
+        raise InvalidInput(f"{field} must lie between {EARLIEST} and {LATEST}")
+    if not_before is not None and day < not_before:
+        raise InvalidInput(f"{field} is before issue_date")
 
 
 def _build_lines(data: InvoiceCreate, currency: str, rounding: Rounding) -> list[InvoiceLine]:
@@ -72,50 +80,157 @@ def _check_magnitude(lines: list[InvoiceLine], totals: rules.Totals) -> None:
         raise InvalidInput(f"Amounts may not exceed {MAX_AMOUNT}", errors=errors)
 
 
-def _due_from_terms(customer: Customer, issue_date: date) -> date:
-    terms = customer.payment_terms or {"kind": "net", "days": 30, "basis": "invoice_date"}
-    if terms.get("basis", "invoice_date") != "invoice_date":
-        # Invoices do not carry delivery or acceptance dates yet: say so rather
-        # than count from the wrong day.
+def _terms(data: InvoiceCreate, customer: Customer) -> rules.PaymentTermsRule:
+    if data.terms is not None:
+        return rules.PaymentTermsRule(**msgspec.structs.asdict(data.terms))
+    if customer.payment_terms:
+        return rules.PaymentTermsRule(**customer.payment_terms)
+    return DEFAULT_TERMS
+
+
+def _due_date(data: InvoiceCreate, terms: rules.PaymentTermsRule, country: str) -> date:
+    if data.due_date is not None:
+        return data.due_date
+    basis_day = {
+        "invoice_date": data.issue_date,
+        "delivery_date": data.delivery_date,
+        "acceptance_date": data.acceptance_date,
+    }[terms.basis]
+    if basis_day is None:
         raise InvalidInput(
-            f"The customer's terms count from the {terms['basis'].replace('_', ' ')}; "
-            "give the invoice's due_date"
+            f"The payment terms count from the {terms.basis.replace('_', ' ')}; "
+            f"give {terms.basis} or due_date",
+            errors=[FieldError(field=terms.basis, message="required by the payment terms")],
         )
-    return rules.due_date(issue_date, terms["kind"], terms["days"])
+    return rules.terms_due_date(terms, basis_day, country)
+
+
+def _schedule(
+    data: InvoiceCreate, due: date, total: Decimal, currency: str
+) -> list[tuple[date, Decimal]]:
+    """``(due date, amount)`` rows: the given schedule, or one row for the whole total."""
+    if data.instalments is None:
+        return [(due, total)]
+    days = [row.due_date for row in data.instalments]
+    for index, day in enumerate(days):
+        _check_day(f"instalments[{index}].due_date", day, data.issue_date)
+    if days != sorted(days):
+        raise InvalidInput("instalments must be in due-date order")
+    given = [row.amount for row in data.instalments]
+    if all(amount is None for amount in given):
+        return list(zip(days, rules.split_evenly(total, len(days), currency), strict=True))
+    if any(amount is None for amount in given):
+        raise InvalidInput("give every instalment's amount or none")
+    try:
+        amounts = [parse_amount(str(amount), currency) for amount in given if amount is not None]
+    except MoneyError as exc:
+        raise InvalidInput(str(exc)) from None
+    if sum(amounts, Decimal(0)) != total or any(amount <= 0 for amount in amounts):
+        raise InvalidInput(
+            f"instalment amounts must be positive and sum to the invoice total {total}"
+        )
+    return list(zip(days, amounts, strict=True))
+
+
+async def next_number(session: AsyncSession, series: str) -> str:
+    """The series' next number; the counter row is locked until commit, so numbers are gap-free."""
+    stmt = (
+        update(NumberSeries)
+        .where(NumberSeries.name == series)
+        .values(next_value=NumberSeries.next_value + 1)
+        .returning(NumberSeries.next_value)
+    )
+    value = await session.scalar(stmt)
+    if value is None:
+        session.add(NumberSeries(name=series, next_value=2))
+        await session.flush()
+        value = 2
+    return f"{series}-{value - 1:06d}"
+
+
+async def _tenant(session: AsyncSession) -> Tenant:
+    tenant = await session.get(Tenant, session.info["tenant_id"])
+    assert tenant is not None
+    return tenant
 
 
 async def create_invoice(session: AsyncSession, data: InvoiceCreate) -> Invoice:
-    """Record an issued invoice; totals are computed here, never taken from the caller."""
+    """Record a draft or issued invoice; totals are computed here, never taken from the caller."""
     customer = await session.scalar(select(Customer).where(Customer.id == data.customer_id))
     if customer is None:
         raise InvalidInput(f"customer_id {data.customer_id} does not name a customer")
-    tenant = await session.get(Tenant, session.info["tenant_id"])
-    assert tenant is not None
+    tenant = await _tenant(session)
     rounding = Rounding(tenant.rounding)
     currency = str(data.currency or customer.currency)
-    _check_dates(data.issue_date, data.due_date or data.issue_date)
-    due = data.due_date or _due_from_terms(customer, data.issue_date)
-    _check_dates(data.issue_date, due)
-    if await session.scalar(select(Invoice.id).where(Invoice.number == data.number)):
+    _check_day("issue_date", data.issue_date)
+    for field in ("due_date", "delivery_date", "acceptance_date"):
+        _check_day(field, getattr(data, field), data.issue_date if field == "due_date" else None)
+    terms = _terms(data, customer)
+    due = _due_date(data, terms, tenant.country)
+    _check_day("due_date", due, data.issue_date)
+    if data.number and await session.scalar(
+        select(Invoice.id).where(Invoice.number == data.number)
+    ):
         raise Conflict(f"Invoice number {data.number} is already used")
     lines = _build_lines(data, currency, rounding)
     totals = rules.invoice_totals(
         ((ln.net_amount, ln.tax_rate) for ln in lines), currency, rounding
     )
     _check_magnitude(lines, totals)
+    schedule = _schedule(data, due, totals.total, currency)
     invoice = Invoice(
         customer_id=customer.id,
         number=data.number,
+        series=data.series,
         external_ref=data.external_ref,
+        status="draft",
         currency=currency,
         issue_date=data.issue_date,
-        due_date=due,
+        delivery_date=data.delivery_date,
+        acceptance_date=data.acceptance_date,
+        original_due_date=schedule[-1][0],
+        due_date=schedule[-1][0],
+        terms=None if data.due_date or data.instalments else _terms_document(terms),
         net_total=totals.net,
         tax_total=totals.tax,
         total=totals.total,
+        open_amount=totals.total,
         lines=lines,
+        instalments=[
+            InvoiceInstalment(
+                customer_id=customer.id,
+                seq=seq,
+                original_due_date=day,
+                due_date=day,
+                amount=amount,
+                open_amount=amount,
+            )
+            for seq, (day, amount) in enumerate(schedule, start=1)
+        ],
     )
     session.add(invoice)
+    if not data.draft:
+        await issue(session, invoice)
+    await session.flush()
+    return invoice
+
+
+def _terms_document(terms: rules.PaymentTermsRule) -> dict[str, object]:
+    return {
+        "kind": terms.kind,
+        "days": terms.days,
+        "basis": terms.basis,
+        "business_days": terms.business_days,
+    }
+
+
+async def issue(session: AsyncSession, invoice: Invoice) -> None:
+    """Turn a draft into an issued invoice, numbered from its series unless it has a number."""
+    if invoice.status != "draft":
+        raise Conflict(f"Invoice {invoice.id} is {invoice.status}, not a draft")
+    if invoice.number is None:
+        invoice.number = await next_number(session, invoice.series)
+    invoice.status = "issued"
     await session.flush()
     emit(
         session,
@@ -125,12 +240,12 @@ async def create_invoice(session: AsyncSession, data: InvoiceCreate) -> Invoice:
         resource_version=invoice.version,
         data={
             "number": invoice.number,
-            "total": format_amount(invoice.total, currency),
-            "currency": currency,
-            "customer_id": str(customer.id),
+            "total": format_amount(invoice.total, invoice.currency),
+            "currency": invoice.currency,
+            "customer_id": str(invoice.customer_id),
+            "due_date": invoice.due_date.isoformat(),
         },
     )
-    return invoice
 
 
 async def get_invoice(session: AsyncSession, invoice_id: uuid.UUID) -> Invoice:
@@ -165,14 +280,23 @@ def to_out(invoice: Invoice) -> InvoiceOut:
         id=invoice.id,
         customer_id=invoice.customer_id,
         number=invoice.number,
+        series=invoice.series,
         external_ref=invoice.external_ref,
         status=invoice.status,
+        disputed=invoice.disputed,
         currency=cur,
         issue_date=invoice.issue_date,
+        delivery_date=invoice.delivery_date,
+        acceptance_date=invoice.acceptance_date,
+        original_due_date=invoice.original_due_date,
         due_date=invoice.due_date,
         net_total=format_amount(invoice.net_total, cur),
         tax_total=format_amount(invoice.tax_total, cur),
         total=format_amount(invoice.total, cur),
+        open_amount=format_amount(invoice.open_amount, cur),
+        paid_on=invoice.paid_on,
+        cancelled_on=invoice.cancelled_on,
+        written_off_on=invoice.written_off_on,
         lines=[
             LineOut(
                 position=ln.position,
@@ -183,6 +307,16 @@ def to_out(invoice: Invoice) -> InvoiceOut:
                 net_amount=format_amount(ln.net_amount, cur),
             )
             for ln in invoice.lines
+        ],
+        instalments=[
+            InstalmentOut(
+                seq=row.seq,
+                original_due_date=row.original_due_date,
+                due_date=row.due_date,
+                amount=format_amount(row.amount, cur),
+                open_amount=format_amount(row.open_amount, cur),
+            )
+            for row in invoice.instalments
         ],
         version=invoice.version,
         created_at=invoice.created_at,

@@ -49,6 +49,7 @@ class Relay:
         self._poll_seconds = poll_seconds
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
         # pika connections are per thread and not thread-safe: one sender thread.
         self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-relay")
 
@@ -89,7 +90,7 @@ class Relay:
     async def run(self) -> None:
         """Loop until cancelled."""
         self._loop = asyncio.get_running_loop()
-        while True:
+        while not self._closed:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
             self._wake.clear()
@@ -98,6 +99,11 @@ class Relay:
                     pass
             except Exception:
                 log.exception("outbox_relay_failed")
+
+    def stop(self) -> None:
+        """Let ``run`` return after its current round (a cancellation alone can be lost)."""
+        self._closed = True
+        self.nudge()
 
     def close(self) -> None:
         """Close the broker's connections from the sender thread (pika's are per thread)."""

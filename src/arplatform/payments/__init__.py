@@ -1,0 +1,1 @@
+"""Payments, credit notes and their allocations to invoice instalments."""
