@@ -27,12 +27,23 @@ from arplatform.audit.routes import AuditController
 from arplatform.auth.clients import ApiClientController
 from arplatform.auth.guards import authorize
 from arplatform.auth.routes import token
+from arplatform.collections.routes import (
+    DisputeController,
+    PaymentPlanController,
+    PromiseController,
+)
 from arplatform.customers.routes import CustomerController
 from arplatform.db.session import Database
 from arplatform.events.routes import EventController
+from arplatform.imports.routes import ImportController
 from arplatform.integrations.routes import IntegrationController, list_plugins
 from arplatform.integrations.secrets import SecretBox
 from arplatform.integrations.service import Providers
+from arplatform.interest.routes import (
+    InterestPolicyController,
+    InvoiceInterestController,
+    ReferenceRateController,
+)
 from arplatform.invoices.routes import InvoiceController
 from arplatform.jobs.broker import build_broker
 from arplatform.jobs.catalog import periodic_jobs, platform_jobs
@@ -43,6 +54,7 @@ from arplatform.ops.logging import request_context_middleware
 from arplatform.ops.routes import healthz, readyz
 from arplatform.payments.routes import CreditNoteController, PaymentController
 from arplatform.plugins.manager import ProviderRegistry, build_plugin_manager
+from arplatform.reports.routes import ReportController, StatementController
 from arplatform.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -149,11 +161,20 @@ def create_app(
             readyz,
             CustomerController,
             InvoiceController,
+            DisputeController,
+            PromiseController,
+            PaymentPlanController,
+            InvoiceInterestController,
+            ReferenceRateController,
+            InterestPolicyController,
             PaymentController,
             CreditNoteController,
+            ReportController,
+            StatementController,
             EventController,
             AuditController,
             IntegrationController,
+            ImportController,
             list_plugins,
             ApiClientController,
             MetricsController,

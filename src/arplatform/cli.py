@@ -15,8 +15,10 @@ import pycountry
 from arplatform.auth.service import IssuedClient, create_client, create_tenant
 from arplatform.auth.tokens import Role
 from arplatform.db.session import Database
+from arplatform.imports.cli import add_parser as add_import_parser
 from arplatform.money import is_currency
 from arplatform.settings import Settings, SettingsError, load_settings
+from arplatform.synthetic.cli import add_arguments as add_demo_data_arguments
 
 OPENAPI_PATH = Path("openapi/openapi.json")
 
@@ -148,6 +150,13 @@ def cmd_scheduler(settings: Settings, args: argparse.Namespace) -> int:
     return run_scheduler_process(settings)
 
 
+def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> int:
+    """Write a seeded synthetic receivables history as import files."""
+    from arplatform.synthetic.cli import run
+
+    return run(args)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="arplatform", description=__doc__)
     verbs = parser.add_subparsers(dest="verb", required=True)
@@ -188,6 +197,10 @@ def _parser() -> argparse.ArgumentParser:
     ccreate.add_argument("--roles", required=True, help=", ".join(r.value for r in Role))
     ccreate.add_argument("--json", action="store_true")
     ccreate.set_defaults(handler=cmd_clients_create)
+    demo_data = verbs.add_parser("demo-data", help=(cmd_demo_data.__doc__ or "").splitlines()[0])
+    add_demo_data_arguments(demo_data)
+    demo_data.set_defaults(handler=cmd_demo_data)
+    add_import_parser(verbs)
     return parser
 
 

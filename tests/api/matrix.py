@@ -45,9 +45,39 @@ SAMPLES: dict[str, Callable[[Ids], dict[str, Any]]] = {
         "issue_date": "2026-11-20",
     },
     "InvoiceCancel": lambda ids: {"cancelled_on": "2026-11-02"},
-    "InvoiceWriteOff": lambda ids: {"written_off_on": "2026-11-30", "reason": "Insolvent"},
+    "InvoiceWriteOff": lambda ids: {"written_off_on": "2026-11-20", "reason": "Insolvent"},
     "DueDateExtension": lambda ids: {"due_date": "2026-12-31"},
+    "ReferenceRateCreate": lambda ids: {
+        "key": f"R_{uuid.uuid4().hex[:8].upper()}",
+        "valid_from": "2026-01-01",
+        "rate": "2.15",
+    },
+    "ReferenceRateUpdate": lambda ids: {"rate": "2.4"},
+    "InterestPolicyCreate": lambda ids: {
+        "rule": "fixed",
+        "rate": "9.5",
+        "customer_id": ids["customer_id"],
+    },
+    "InterestPolicyUpdate": lambda ids: {"rate": "8"},
+    "DisputeCreate": lambda ids: {"invoice_id": ids["invoice_id"], "reason": "pricing"},
+    "DisputeResolve": lambda ids: {},
+    "DisputeReject": lambda ids: {},
+    "PromiseCreate": lambda ids: {
+        "customer_id": ids["customer_id"],
+        "amount": "10.00",
+        "promised_date": "2026-12-31",
+        "source": "phone",
+    },
+    # A plan covers invoices of its customer: ``SAMPLE_NEEDS`` creates one for it.
+    "PlanCreate": lambda ids: {
+        "customer_id": ids["customer_id"],
+        "items": [{"invoice_id": ids.get("invoice_id", "018f0000-0000-7000-8000-000000000000")}],
+        "schedule": [{"due_date": "2026-12-15"}, {"due_date": "2027-01-15"}],
+    },
+    "PlanCancel": lambda ids: {},
 }
+#: Objects a sample names beyond its body's top-level ``*_id`` fields, made from the same ids.
+SAMPLE_NEEDS: dict[str, tuple[str, ...]] = {"PlanCreate": ("invoice_id",)}
 #: Weakest first: the role the matrix uses where an operation excludes some.
 ROLE_ORDER = (Role.VIEWER, Role.COLLECTOR, Role.CREDIT_MANAGER, Role.ADMIN)
 HTTP_METHODS = ("get", "post", "patch", "put", "delete")

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from arplatform.auth.tokens import Role
 from arplatform.db.base import Base
 from arplatform.db.session import Database
-from tests.api.matrix import SAMPLES, Operation, collection_of, operations
+from tests.api.matrix import SAMPLE_NEEDS, SAMPLES, Operation, collection_of, operations
 from tests.support import Api, TenantHandle
 
 WRITES = {"POST", "PATCH", "PUT", "DELETE"}
@@ -51,6 +51,13 @@ class Matrix:
         self.ops = operations(api.app, self.document)
         # Events and audit records exist once something was written.
         self.call("POST", "/v1/customers", self.a, body=SAMPLES["CustomerCreate"]({}))
+        # Imports take a file, not a JSON body: one exists for the import operations.
+        self.api.client.post(
+            "/v1/imports",
+            content=b'{"type":"customer","external_ref":"MX-1","legal_name":"Matrix GmbH",'
+            b'"country":"DE","currency":"EUR"}\n',
+            headers={**self.a.headers(), "Content-Type": "application/x-ndjson"},
+        )
 
     def call(
         self, method: str, url: str, tenant: TenantHandle | None, role: Role = Role.ADMIN, **kw: Any
@@ -69,6 +76,8 @@ class Matrix:
         create = next((o for o in self.ops if o.label == f"POST {collection}"), None)
         if create is not None and create.body_schema in SAMPLES:
             ids = {field: self.owned(field) for field in create.body_ids}
+            for need in SAMPLE_NEEDS.get(create.body_schema, ()):
+                ids[need] = self.made(need, ids)
             body = SAMPLES[create.body_schema](ids)
             created = self.call("POST", collection, self.a, body=body)
             if created.status_code != 409:  # one of a kind (an integration): the listed one
@@ -78,6 +87,15 @@ class Matrix:
         items = listed.json().get("data", []) if listed.status_code == 200 else []
         assert items, f"no object for {{{param}}}: add a sample body to tests/api/matrix.py"
         return str(items[-1]["id"])
+
+    def made(self, param: str, ids: dict[str, str]) -> str:
+        """A new object for ``{param}`` from its collection's sample, with ``ids``."""
+        collection = collection_of(param, self.document)
+        create = next(o for o in self.ops if o.label == f"POST {collection}")
+        assert create.body_schema is not None
+        created = self.call("POST", collection, self.a, body=SAMPLES[create.body_schema](ids))
+        assert created.status_code == 201, (collection, created.text)
+        return str(created.json()["id"])
 
     def body(self, op: Operation, ids: dict[str, str]) -> dict[str, Any] | None:
         if op.body_schema is None:

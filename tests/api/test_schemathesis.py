@@ -37,6 +37,8 @@ ST = Path(sys.executable).with_name("st")
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
 #: The run is bounded by the per-phase budgets in schemathesis.toml; this is the safety net.
 TIMEOUT_SECONDS = 600
+# One run exercises every operation in four phases: beyond the suite's default per-test limit.
+pytestmark = pytest.mark.timeout(TIMEOUT_SECONDS + 60)
 
 
 @pytest.fixture(

@@ -126,3 +126,58 @@ def test_extension_keeps_the_original_due_date(api: Api) -> None:
     assert extended["original_due_date"] == "2026-02-09"
     assert extended["instalments"][0]["original_due_date"] == "2026-02-09"
     assert extended["version"] > first["version"]
+
+
+def test_a_number_given_by_hand_is_skipped_by_its_series(api: Api) -> None:
+    tenant = api.new_tenant()
+    buyer = customer(api, tenant)
+    assert invoice(api, tenant, buyer, number="INV-000001")["number"] == "INV-000001"
+    assert invoice(api, tenant, buyer)["number"] == "INV-000002"
+    note = post(
+        api,
+        tenant,
+        "/v1/credit-notes",
+        {"customer_id": buyer, "amount": "1", "issue_date": "2026-02-01"},
+        status=201,
+    )
+    assert invoice(api, tenant, buyer, series="CN")["number"] == "CN-000001"
+    assert note["number"] == "CN-000001"  # credit notes count apart from invoice series
+
+
+def test_zero_totals_and_impossible_splits_are_refused(api: Api) -> None:
+    tenant = api.new_tenant()
+    buyer = customer(api, tenant)
+    base = {"customer_id": buyer, "issue_date": "2026-01-10", "due_date": "2026-02-01"}
+    free = {**base, "lines": [{"description": "Sample", "quantity": "1", "unit_price": "0"}]}
+    tiny = {
+        **base,
+        "due_date": None,
+        "lines": [{"description": "Pin", "quantity": "1", "unit_price": "0.02"}],
+        "instalments": [{"due_date": d} for d in ("2026-02-01", "2026-03-01", "2026-04-01")],
+    }
+    for body in (free, tiny):
+        response = api.client.post("/v1/invoices", json=body, headers=tenant.headers())
+        assert response.status_code == 422, response.text
+    assert get(api, tenant, "/v1/invoices")["data"] == []
+
+
+def test_a_cancelled_draft_never_was_a_receivable(api: Api) -> None:
+    tenant = api.new_tenant()
+    buyer = customer(api, tenant)
+    draft = invoice(api, tenant, buyer, draft=True)
+    cancelled = post(
+        api, tenant, f"/v1/invoices/{draft['id']}/cancel", {"cancelled_on": "2026-05-01"}
+    )
+    assert cancelled["cancelled_on"] == draft["issue_date"]
+
+
+def test_extensions_only_move_due_dates_later(api: Api) -> None:
+    tenant = api.new_tenant()
+    buyer = customer(api, tenant)
+    bill = invoice(api, tenant, buyer)
+    earlier = api.client.post(
+        f"/v1/invoices/{bill['id']}/extend",
+        json={"due_date": "2026-02-01"},
+        headers=tenant.headers(),
+    )
+    assert earlier.status_code == 422

@@ -188,3 +188,76 @@ def test_current_balances_equal_the_dated_history(api: Api) -> None:
     assert invoices[split["id"]]["open_amount"] == "260.00"  # 300 - 40 after the reversal
     assert invoices[other["id"]]["open_amount"] == "70.00"
     assert invoices[doomed["id"]]["status"] == "written_off"
+
+
+def test_a_write_off_is_not_announced_as_paid(api: Api) -> None:
+    tenant = api.new_tenant()
+    buyer = customer(api, tenant)
+    bill = invoice(api, tenant, buyer)
+    post(
+        api,
+        tenant,
+        f"/v1/invoices/{bill['id']}/write-off",
+        {"written_off_on": "2026-04-01", "reason": "Insolvency"},
+    )
+    types = [e["type"] for e in get(api, tenant, "/v1/events?limit=200")["data"]]
+    assert "invoice.written_off" in types
+    assert "invoice.paid" not in types
+    assert get(api, tenant, f"/v1/invoices/{bill['id']}")["paid_on"] is None
+
+
+def test_bookings_cannot_leave_a_past_day_over_settled(api: Api) -> None:
+    tenant = api.new_tenant()
+    buyer = customer(api, tenant)
+    bill = invoice(api, tenant, buyer)
+    payment = pay(api, tenant, buyer, "100", received_on="2026-01-15")
+    post(
+        api,
+        tenant,
+        f"/v1/payments/{payment['id']}/apply",
+        {"allocations": [{"invoice_id": bill["id"]}], "booked_on": "2026-03-10"},
+    )
+    early = api.client.post(
+        f"/v1/payments/{payment['id']}/reverse",
+        json={"reversed_on": "2026-02-01", "reason": "Bounced"},
+        headers=tenant.headers(),
+    )
+    assert early.status_code == 422, early.text
+    assert get(api, tenant, f"/v1/invoices/{bill['id']}")["status"] == "paid"
+
+
+def test_reversal_cannot_reopen_written_off_debt(api: Api) -> None:
+    tenant = api.new_tenant()
+    buyer = customer(api, tenant)
+    bill = invoice(api, tenant, buyer)
+    payment = pay(api, tenant, buyer, "30", allocations=[{"invoice_id": bill["id"]}])
+    post(
+        api,
+        tenant,
+        f"/v1/invoices/{bill['id']}/write-off",
+        {"written_off_on": "2026-04-01", "reason": "Insolvency"},
+    )
+    refused = api.client.post(
+        f"/v1/payments/{payment['id']}/reverse",
+        json={"reversed_on": "2026-04-02", "reason": "Bounced"},
+        headers=tenant.headers(),
+    )
+    assert refused.status_code == 409, refused.text
+    assert get(api, tenant, f"/v1/invoices/{bill['id']}")["open_amount"] == "0.00"
+
+
+def test_bookings_in_the_future_are_refused(api: Api) -> None:
+    tenant = api.new_tenant()
+    buyer = customer(api, tenant)
+    bill = invoice(api, tenant, buyer)
+    body = {"customer_id": buyer, "amount": "10", "received_on": "2099-01-01"}
+    response = api.client.post("/v1/payments", json=body, headers=tenant.headers())
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "received_on"
+    later = api.client.post(
+        f"/v1/invoices/{bill['id']}/write-off",
+        json={"written_off_on": "2099-01-01", "reason": "Not yet"},
+        headers=tenant.headers(),
+    )
+    assert later.status_code == 422
+    assert get(api, tenant, "/v1/payments")["data"] == []

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from arplatform.invoices import rules
 from arplatform.money import quantum
-from arplatform.payments.rules import allocate_in_order, settled_status
+from arplatform.payments.rules import allocate_in_order, history_breach, settled_status
 
 CURRENCIES = st.sampled_from(["JPY", "EUR", "BHD"])  # ISO 4217 exponents 0, 2 and 3
 
@@ -88,3 +88,21 @@ def test_business_day_adjustment_moves_forward_to_a_working_day(
     assert plain <= adjusted <= plain + timedelta(days=14)
     assert adjusted.weekday() < 5
     assert rules.next_business_day(adjusted, country) == adjusted
+
+
+@given(data=st.data(), currency=CURRENCIES)
+def test_history_breach_finds_the_first_day_out_of_bounds(
+    data: st.DataObject, currency: str
+) -> None:
+    amount = data.draw(money(currency, 10**6)) + quantum(currency)
+    days = st.dates(min_value=date(2026, 1, 1), max_value=date(2026, 12, 31))
+    moves = data.draw(st.lists(st.tuples(days, money(currency, 2 * 10**6)), max_size=8))
+    signs = data.draw(st.lists(st.booleans(), min_size=len(moves), max_size=len(moves)))
+    signed = [(day, m if keep else -m) for (day, m), keep in zip(moves, signs, strict=True)]
+    breach = history_breach(amount, signed)
+    running, first_bad = amount, None
+    for day in sorted({d for d, _ in signed}):
+        running -= sum((m for d, m in signed if d == day), Decimal(0))
+        if first_bad is None and not 0 <= running <= amount:
+            first_bad = day
+    assert breach == first_bad

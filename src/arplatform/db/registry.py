@@ -5,10 +5,21 @@ from __future__ import annotations
 from arplatform.api.idempotency import IdempotencyRecord
 from arplatform.audit.models import AuditEvent
 from arplatform.auth.models import ApiClient
+from arplatform.collections.models import (
+    CollectionNotice,
+    Dispute,
+    PaymentPlan,
+    PaymentPromise,
+    PlanInstalment,
+    PlanItem,
+    PromiseInvoice,
+)
 from arplatform.customers.models import Customer
 from arplatform.db.base import Base
 from arplatform.events.models import Event
+from arplatform.imports.models import ImportJob
 from arplatform.integrations.models import Integration
+from arplatform.interest.models import InterestPolicy, ReferenceRate
 from arplatform.invoices.models import Invoice, InvoiceInstalment, InvoiceLine, NumberSeries
 from arplatform.jobs.models import JobReceipt, OutboxMessage
 from arplatform.payments.models import Allocation, CreditNote, Payment
@@ -26,6 +37,15 @@ GLOBAL_TABLES = frozenset(
 )
 
 MODELS = (
+    CollectionNotice,
+    Dispute,
+    PaymentPlan,
+    PaymentPromise,
+    PlanInstalment,
+    PlanItem,
+    PromiseInvoice,
+    InterestPolicy,
+    ReferenceRate,
     Allocation,
     CreditNote,
     InvoiceInstalment,
@@ -36,6 +56,7 @@ MODELS = (
     Customer,
     Event,
     IdempotencyRecord,
+    ImportJob,
     Integration,
     Invoice,
     InvoiceLine,

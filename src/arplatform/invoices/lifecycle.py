@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from arplatform.api.etag import check_if_match
 from arplatform.api.problems import Conflict, InvalidInput, NotFound
+from arplatform.collections.closing import close_for_invoice
 from arplatform.db.base import utcnow
 from arplatform.events.service import emit
 from arplatform.invoices import service
@@ -17,6 +18,7 @@ from arplatform.invoices.schemas import DueDateExtension, InvoiceCancel, Invoice
 from arplatform.money import format_amount
 from arplatform.payments import settlement
 from arplatform.payments.models import Allocation
+from arplatform.payments.service import not_in_future
 
 
 async def _locked(session: AsyncSession, invoice_id: uuid.UUID, if_match: str | None) -> Invoice:
@@ -69,9 +71,12 @@ async def cancel(
         raise Conflict("Amounts have been booked against this invoice; issue a credit note instead")
     if data.cancelled_on < invoice.issue_date:
         raise InvalidInput("cancelled_on is before the issue date")
+    await not_in_future(session, data.cancelled_on, "cancelled_on")
+    # A draft never was a receivable: it leaves the history from its issue date.
+    invoice.cancelled_on = invoice.issue_date if invoice.status == "draft" else data.cancelled_on
     invoice.status = "cancelled"
-    invoice.cancelled_on = data.cancelled_on
     await session.flush()
+    await close_for_invoice(session, invoice, invoice.cancelled_on, data.reason or "cancelled")
     _announce(session, "invoice.cancelled", invoice, reason=data.reason)
     return invoice
 
@@ -85,12 +90,15 @@ async def write_off(
         raise Conflict(f"Invoice {invoice.id} is {invoice.status}; nothing open to write off")
     if data.written_off_on < invoice.issue_date:
         raise InvalidInput("written_off_on is before the issue date")
+    await not_in_future(session, data.written_off_on, "written_off_on")
     amount = invoice.open_amount
-    settlement.post(session, invoice, amount, kind="write_off", booked_on=data.written_off_on)
+    # The state changes first: a write-off settles nothing, so no invoice.paid.
     invoice.status = "written_off"
+    await settlement.post(session, invoice, amount, kind="write_off", booked_on=data.written_off_on)
     invoice.written_off_on = data.written_off_on
     invoice.paid_on = None
     await session.flush()
+    await close_for_invoice(session, invoice, data.written_off_on, data.reason)
     _announce(
         session,
         "invoice.written_off",
@@ -113,6 +121,8 @@ async def extend(
     targets = [row for row in invoice.instalments if data.seq in (None, row.seq)]
     if not targets:
         raise InvalidInput(f"the invoice has no instalment {data.seq}")
+    if any(data.due_date <= row.due_date for row in targets):
+        raise InvalidInput("an extension moves a due date later, not earlier")
     for row in targets:
         row.due_date = data.due_date
     invoice.due_date = max(row.due_date for row in invoice.instalments)

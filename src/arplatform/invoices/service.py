@@ -8,11 +8,15 @@ from decimal import Decimal
 
 import msgspec
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from arplatform.api.pagination import fetch_one, fetch_page
 from arplatform.api.problems import Conflict, FieldError, InvalidInput
 from arplatform.customers.models import Customer
+from arplatform.db.base import new_id
 from arplatform.events.service import emit
 from arplatform.invoices import rules
 from arplatform.invoices.models import Invoice, InvoiceInstalment, InvoiceLine, NumberSeries
@@ -118,7 +122,10 @@ def _schedule(
         raise InvalidInput("instalments must be in due-date order")
     given = [row.amount for row in data.instalments]
     if all(amount is None for amount in given):
-        return list(zip(days, rules.split_evenly(total, len(days), currency), strict=True))
+        amounts = rules.split_evenly(total, len(days), currency)
+        if not all(amounts):
+            raise InvalidInput(f"{total} {currency} cannot be split into {len(days)} instalments")
+        return list(zip(days, amounts, strict=True))
     if any(amount is None for amount in given):
         raise InvalidInput("give every instalment's amount or none")
     try:
@@ -132,20 +139,32 @@ def _schedule(
     return list(zip(days, amounts, strict=True))
 
 
-async def next_number(session: AsyncSession, series: str) -> str:
-    """The series' next number; the counter row is locked until commit, so numbers are gap-free."""
-    stmt = (
+async def next_number(
+    session: AsyncSession, counter: str, prefix: str, taken: InstrumentedAttribute[str | None]
+) -> str:
+    """The next unused ``PREFIX-000001`` number of ``counter``; gap-free.
+
+    The counter row stays locked until commit, so concurrent drafts of one
+    series queue up and a rolled-back one gives its number back. A number
+    already ``taken`` (given by hand) is skipped: it is used, not lost.
+    """
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(NumberSeries)
+        .values(id=new_id(), tenant_id=session.info["tenant_id"], name=counter, next_value=1)
+        .on_conflict_do_nothing(index_elements=["tenant_id", "name"])
+    )
+    draw = (
         update(NumberSeries)
-        .where(NumberSeries.name == series)
+        .where(NumberSeries.name == counter)
         .values(next_value=NumberSeries.next_value + 1)
         .returning(NumberSeries.next_value)
     )
-    value = await session.scalar(stmt)
-    if value is None:
-        session.add(NumberSeries(name=series, next_value=2))
-        await session.flush()
-        value = 2
-    return f"{series}-{value - 1:06d}"
+    while True:
+        drawn: int = (await session.execute(draw)).scalar_one()
+        number = f"{prefix}-{drawn - 1:06d}"
+        if await session.scalar(select(taken).where(taken == number).limit(1)) is None:
+            return number
 
 
 async def _tenant(session: AsyncSession) -> Tenant:
@@ -177,6 +196,8 @@ async def create_invoice(session: AsyncSession, data: InvoiceCreate) -> Invoice:
         ((ln.net_amount, ln.tax_rate) for ln in lines), currency, rounding
     )
     _check_magnitude(lines, totals)
+    if totals.total <= 0:
+        raise InvalidInput("An invoice's total must be positive; reduce one with a credit note")
     schedule = _schedule(data, due, totals.total, currency)
     invoice = Invoice(
         customer_id=customer.id,
@@ -229,7 +250,7 @@ async def issue(session: AsyncSession, invoice: Invoice) -> None:
     if invoice.status != "draft":
         raise Conflict(f"Invoice {invoice.id} is {invoice.status}, not a draft")
     if invoice.number is None:
-        invoice.number = await next_number(session, invoice.series)
+        invoice.number = await next_number(session, invoice.series, invoice.series, Invoice.number)
     invoice.status = "issued"
     await session.flush()
     emit(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date
 from decimal import Decimal
 
 ZERO = Decimal(0)
@@ -32,3 +34,21 @@ def settled_status(total: Decimal, open_amount: Decimal) -> str:
     if open_amount < total:
         return "partially_paid"
     return "issued"
+
+
+def history_breach(amount: Decimal, moves: Iterable[tuple[date, Decimal]]) -> date | None:
+    """The first day on which ``moves`` leave an item of ``amount`` below zero or above it.
+
+    ``moves`` are dated amounts that reduce the open amount (negative ones
+    restore it); the open amount at the end of every day must stay within
+    ``0 .. amount``, whatever order the bookings were recorded in.
+    """
+    per_day: dict[date, Decimal] = defaultdict(Decimal)
+    for day, moved in moves:
+        per_day[day] += moved
+    open_amount = amount
+    for day in sorted(per_day):
+        open_amount -= per_day[day]
+        if not ZERO <= open_amount <= amount:
+            return day
+    return None

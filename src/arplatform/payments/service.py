@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arplatform.api.pagination import fetch_one, fetch_page
-from arplatform.api.problems import Conflict, InvalidInput
+from arplatform.api.problems import Conflict, FieldError, InvalidInput
 from arplatform.customers.models import Customer
 from arplatform.events.service import emit
 from arplatform.invoices.models import Invoice, InvoiceInstalment
@@ -27,6 +27,8 @@ from arplatform.payments.schemas import (
     PaymentCreate,
     PaymentOut,
 )
+from arplatform.tenants.clock import tenant_today
+from arplatform.tenants.models import Tenant
 
 
 async def _customer(session: AsyncSession, customer_id: uuid.UUID) -> Customer:
@@ -84,6 +86,7 @@ async def record_payment(session: AsyncSession, data: PaymentCreate) -> Payment:
     one invoice never apply more than is open: the excess stays unapplied.
     """
     customer = await _customer(session, data.customer_id)
+    await not_in_future(session, data.received_on, "received_on")
     currency = str(data.currency or customer.currency)
     amount = _amount(data.amount, currency)
     if data.external_ref and await session.scalar(
@@ -124,6 +127,7 @@ async def apply_payment(
     if payment.status != "received":
         raise Conflict(f"Payment {payment.id} is {payment.status}")
     _check_booking(booked_on, payment.received_on, "received_on")
+    await not_in_future(session, booked_on, "booked_on")
     requests = await _targets(session, payment, allocations)
     await settlement.apply_credit(session, payment, requests, booked_on)
     return payment
@@ -137,6 +141,7 @@ async def reverse_payment(
     if payment.status != "received":
         raise Conflict(f"Payment {payment.id} is already {payment.status}")
     _check_booking(reversed_on, payment.received_on, "received_on")
+    await not_in_future(session, reversed_on, "reversed_on")
     await settlement.reverse_allocations(session, payment, reversed_on)
     payment.status = "reversed"
     payment.reversed_on = reversed_on
@@ -163,6 +168,7 @@ async def issue_credit_note(
     What exceeds the invoice's open amount stays as the customer's credit.
     """
     customer = await _customer(session, customer_id)
+    await not_in_future(session, issue_date, "issue_date")
     currency = customer.currency
     if invoice_id is not None:
         invoice = await session.scalar(select(Invoice).where(Invoice.id == invoice_id))
@@ -174,7 +180,8 @@ async def issue_credit_note(
     note = CreditNote(
         customer_id=customer_id,
         invoice_id=invoice_id,
-        number=number or await next_number(session, "CN"),
+        # Credit notes count apart from every invoice series (those are upper case).
+        number=number or await next_number(session, "credit_notes", "CN", CreditNote.number),
         external_ref=external_ref,
         currency=currency,
         amount=amount,
@@ -224,6 +231,7 @@ async def apply_credit_note(
     """Apply a credit note's unapplied credit: to ``allocations``, else earliest due first."""
     await _lock(session, CreditNote, note.id)
     _check_booking(booked_on, note.issue_date, "issue_date")
+    await not_in_future(session, booked_on, "booked_on")
     requests = await _targets(session, note, allocations)
     await settlement.apply_credit(session, note, requests, booked_on)
     return note
@@ -240,6 +248,16 @@ async def _targets(
 def _check_booking(day: date, earliest: date, field: str) -> None:
     if day < earliest:
         raise InvalidInput(f"the booking date {day} is before the {field.replace('_', ' ')}")
+
+
+async def not_in_future(session: AsyncSession, day: date, field: str) -> None:
+    """Refuse (422) a booking dated after the tenant's today: history is what happened."""
+    today = tenant_today(await session.get(Tenant, session.info["tenant_id"]))
+    if day > today:
+        raise InvalidInput(
+            f"{field} {day} is in the future (today is {today})",
+            errors=[FieldError(field=field, message="must not be after today")],
+        )
 
 
 async def _lock(

@@ -17,11 +17,11 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from arplatform.api.problems import InvalidInput
+from arplatform.api.problems import Conflict, InvalidInput
 from arplatform.events.service import emit
 from arplatform.invoices.models import Invoice, InvoiceInstalment
 from arplatform.payments.models import Allocation, CreditNote, Payment
-from arplatform.payments.rules import allocate_in_order, settled_status
+from arplatform.payments.rules import allocate_in_order, history_breach, settled_status
 
 #: States in which an invoice's balance may move.
 SETTLEABLE = frozenset({"issued", "partially_paid", "paid"})
@@ -55,7 +55,7 @@ def _instalments(invoice: Invoice, latest_first: bool) -> list[InvoiceInstalment
     )
 
 
-def post(
+async def post(
     session: AsyncSession,
     invoice: Invoice,
     wanted: Decimal,
@@ -73,7 +73,32 @@ def post(
         if share:
             added.append(_book(session, invoice, row, share, kind, booked_on, source))
     refresh(session, invoice, booked_on)
+    await check_history(session, [invoice])
     return added
+
+
+async def check_history(session: AsyncSession, invoices: Iterable[Invoice]) -> None:
+    """Refuse (422) bookings whose dates would leave a past day over- or under-settled.
+
+    Bookings may be recorded out of date order (a payment keyed in late), but
+    on no day may an instalment's open amount fall below zero or exceed its
+    amount: a reversal dated before the payment was applied, say, would.
+    """
+    by_id = {row.id: row for invoice in invoices for row in invoice.instalments}
+    await session.flush()
+    stmt = select(Allocation.instalment_id, Allocation.booked_on, Allocation.amount).where(
+        Allocation.instalment_id.in_(by_id)
+    )
+    moves: dict[uuid.UUID, list[tuple[date, Decimal]]] = defaultdict(list)
+    for instalment_id, booked_on, amount in (await session.execute(stmt)).all():
+        moves[instalment_id].append((booked_on, amount))
+    for instalment_id, dated in moves.items():
+        breach = history_breach(by_id[instalment_id].amount, dated)
+        if breach is not None:
+            raise InvalidInput(
+                f"On {breach} the invoice would have been settled by more than its amount "
+                "or less than nothing: date the booking on or after the bookings it depends on"
+            )
 
 
 def _book(
@@ -146,7 +171,7 @@ async def apply_credit(
         )
         if wanted <= 0:
             continue
-        rows = post(
+        rows = await post(
             session,
             invoice,
             wanted,
@@ -178,7 +203,11 @@ def _check_target(
 async def reverse_allocations(
     session: AsyncSession, payment: Payment, reversed_on: date
 ) -> list[Allocation]:
-    """Undo everything ``payment`` settled, dated ``reversed_on``; invoices reopen."""
+    """Undo everything ``payment`` settled, dated ``reversed_on``; invoices reopen.
+
+    The caller holds the payment's row lock, so its allocations cannot change
+    between reading them here and locking their invoices.
+    """
     rows = (
         await session.scalars(select(Allocation).where(Allocation.payment_id == payment.id))
     ).all()
@@ -186,6 +215,12 @@ async def reverse_allocations(
     for row in rows:
         net[row.instalment_id] += row.amount
     invoices = await lock_invoices(session, {row.invoice_id for row in rows})
+    closed = [i.number or str(i.id) for i in invoices.values() if i.status not in SETTLEABLE]
+    if closed:
+        raise Conflict(
+            f"The payment settled invoices that are now closed ({', '.join(closed)}): "
+            "a reversal would reopen debt that was written off or cancelled"
+        )
     added = []
     for invoice in invoices.values():
         for instalment in invoice.instalments:
@@ -195,5 +230,5 @@ async def reverse_allocations(
                     _book(session, invoice, instalment, -amount, "reversal", reversed_on, payment)
                 )
         refresh(session, invoice, reversed_on)
-    await session.flush()
+    await check_history(session, invoices.values())
     return added

@@ -1,0 +1,1 @@
+"""Collections: disputes, promises to pay, payment plans and the daily ledger events."""

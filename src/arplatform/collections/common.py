@@ -1,0 +1,47 @@
+"""Helpers the collection services share: the tenant's day, dates and amounts checked."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from arplatform.api.problems import FieldError, InvalidInput
+from arplatform.money import MoneyError, parse_amount
+from arplatform.tenants.clock import tenant_today
+from arplatform.tenants.models import Tenant
+
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+#: The largest amount an ``Amount`` can carry.
+MAX_AMOUNT = Decimal("999999999999.9999")
+
+
+async def today(session: AsyncSession) -> date:
+    """Today in the session's tenant's time zone."""
+    tenant = await session.get(Tenant, session.info["tenant_id"])
+    return tenant_today(tenant)
+
+
+def check_day(field: str, day: date, *, not_before: date | None = None, label: str = "") -> None:
+    """Refuse (422) a day outside the supported range or before ``not_before``."""
+    if not EARLIEST <= day <= LATEST:
+        raise InvalidInput(
+            f"{field} must lie between {EARLIEST} and {LATEST}",
+            errors=[FieldError(field=field, message="out of range")],
+        )
+    if not_before is not None and day < not_before:
+        message = f"{field} {day} is before {label or not_before}"
+        raise InvalidInput(message, errors=[FieldError(field=field, message=message)])
+
+
+def amount_of(field: str, text: str, currency: str, *, positive: bool = True) -> Decimal:
+    """A client's amount in ``currency``, or 422 naming ``field``."""
+    try:
+        value = parse_amount(text, currency)
+    except MoneyError as exc:
+        raise InvalidInput(str(exc), errors=[FieldError(field=field, message=str(exc))]) from None
+    if positive and value <= 0:
+        message = f"{field} must be more than zero"
+        raise InvalidInput(message, errors=[FieldError(field=field, message=message)])
+    return value

@@ -1,0 +1,1 @@
+"""Bulk import of customers, invoices, payments and credit notes."""

@@ -1,0 +1,1 @@
+"""Late interest: rule sets, reference rates, per-invoice interest with its breakdown."""

@@ -1,0 +1,1 @@
+"""Receivables reports (aging, DSO, overdue ratio, top debtors) and the customer statement."""
