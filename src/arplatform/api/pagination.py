@@ -57,6 +57,17 @@ async def fetch_page(
     return kept, encode_cursor(kept[-1].id)  # type: ignore[attr-defined]
 
 
+async def fetch_matching_page(
+    session: AsyncSession, model: type[M], cursor: str | None, limit: int, **equal: Any
+) -> tuple[list[M], str | None]:
+    """One page of ``model``'s rows whose columns equal the given filters (None: any)."""
+    stmt = select(model)
+    for column, value in equal.items():
+        if value is not None:
+            stmt = stmt.where(getattr(model, column) == value)
+    return await fetch_page(session, stmt, model, cursor, limit)
+
+
 async def fetch_one(session: AsyncSession, model: type[M], row_id: uuid.UUID, label: str) -> M:
     """The tenant's row with ``row_id``, or a 404 problem naming ``label``."""
     stmt: Select[Any] = select(model).where(model.id == row_id)  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arplatform.api.etag import check_if_match
-from arplatform.api.pagination import fetch_one, fetch_page
+from arplatform.api.pagination import fetch_matching_page, fetch_one
 from arplatform.api.problems import Conflict, FieldError, InvalidInput
 from arplatform.collections.common import amount_of, check_day, today
 from arplatform.collections.models import Dispute
@@ -222,11 +222,12 @@ async def list_disputes(
     limit: int,
 ) -> tuple[list[Dispute], str | None]:
     """The tenant's disputes, oldest first, optionally of one invoice, customer or status."""
-    stmt = select(Dispute)
-    if invoice_id is not None:
-        stmt = stmt.where(Dispute.invoice_id == invoice_id)
-    if customer_id is not None:
-        stmt = stmt.where(Dispute.customer_id == customer_id)
-    if status is not None:
-        stmt = stmt.where(Dispute.status == status)
-    return await fetch_page(session, stmt, Dispute, cursor, limit)
+    return await fetch_matching_page(
+        session,
+        Dispute,
+        cursor,
+        limit,
+        invoice_id=invoice_id,
+        customer_id=customer_id,
+        status=status,
+    )

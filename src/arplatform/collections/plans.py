@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arplatform.api.etag import check_if_match
-from arplatform.api.pagination import fetch_one, fetch_page
+from arplatform.api.pagination import fetch_matching_page, fetch_one
 from arplatform.api.problems import Conflict, FieldError, InvalidInput
 from arplatform.collections.common import MAX_AMOUNT, amount_of, check_day, today
 from arplatform.collections.models import PaymentPlan, PlanInstalment, PlanItem
@@ -312,9 +312,6 @@ async def list_plans(
     limit: int,
 ) -> tuple[list[PaymentPlan], str | None]:
     """The tenant's payment plans, oldest first, optionally of one customer or status."""
-    stmt = select(PaymentPlan)
-    if customer_id is not None:
-        stmt = stmt.where(PaymentPlan.customer_id == customer_id)
-    if status is not None:
-        stmt = stmt.where(PaymentPlan.status == status)
-    return await fetch_page(session, stmt, PaymentPlan, cursor, limit)
+    return await fetch_matching_page(
+        session, PaymentPlan, cursor, limit, customer_id=customer_id, status=status
+    )

@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from arplatform.api.pagination import fetch_one, fetch_page
+from arplatform.api.pagination import fetch_matching_page, fetch_one
 from arplatform.api.problems import FieldError, InvalidInput
 from arplatform.collections.common import amount_of, check_day, today
 from arplatform.collections.models import PaymentPromise, PromiseInvoice
@@ -166,9 +166,6 @@ async def list_promises(
     limit: int,
 ) -> tuple[list[PaymentPromise], str | None]:
     """The tenant's promises, oldest first, optionally of one customer or status."""
-    stmt = select(PaymentPromise)
-    if customer_id is not None:
-        stmt = stmt.where(PaymentPromise.customer_id == customer_id)
-    if status is not None:
-        stmt = stmt.where(PaymentPromise.status == status)
-    return await fetch_page(session, stmt, PaymentPromise, cursor, limit)
+    return await fetch_matching_page(
+        session, PaymentPromise, cursor, limit, customer_id=customer_id, status=status
+    )

@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from arplatform.api.pagination import fetch_one, fetch_page
+from arplatform.api.pagination import fetch_matching_page, fetch_one
 from arplatform.api.problems import Conflict, FieldError, InvalidInput
 from arplatform.customers.models import Customer
 from arplatform.events.service import emit
@@ -299,19 +299,13 @@ async def get_credit_note(session: AsyncSession, note_id: uuid.UUID) -> CreditNo
 async def list_payments(
     session: AsyncSession, *, customer_id: uuid.UUID | None, cursor: str | None, limit: int
 ) -> tuple[list[Payment], str | None]:
-    stmt = select(Payment)
-    if customer_id is not None:
-        stmt = stmt.where(Payment.customer_id == customer_id)
-    return await fetch_page(session, stmt, Payment, cursor, limit)
+    return await fetch_matching_page(session, Payment, cursor, limit, customer_id=customer_id)
 
 
 async def list_credit_notes(
     session: AsyncSession, *, customer_id: uuid.UUID | None, cursor: str | None, limit: int
 ) -> tuple[list[CreditNote], str | None]:
-    stmt = select(CreditNote)
-    if customer_id is not None:
-        stmt = stmt.where(CreditNote.customer_id == customer_id)
-    return await fetch_page(session, stmt, CreditNote, cursor, limit)
+    return await fetch_matching_page(session, CreditNote, cursor, limit, customer_id=customer_id)
 
 
 async def allocations_of(
