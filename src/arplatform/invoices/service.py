@@ -198,8 +198,26 @@ async def create_invoice(session: AsyncSession, data: InvoiceCreate) -> Invoice:
     _check_magnitude(lines, totals)
     if totals.total <= 0:
         raise InvalidInput("An invoice's total must be positive; reduce one with a credit note")
-    schedule = _schedule(data, due, totals.total, currency)
-    invoice = Invoice(
+    invoice = _draft(data, customer, currency, lines, totals)
+    invoice.instalments = _instalments(customer, _schedule(data, due, totals.total, currency))
+    invoice.original_due_date = invoice.due_date = invoice.instalments[-1].due_date
+    if data.due_date is None and data.instalments is None:
+        invoice.terms = _terms_document(terms)
+    session.add(invoice)
+    if not data.draft:
+        await issue(session, invoice)
+    await session.flush()
+    return invoice
+
+
+def _draft(
+    data: InvoiceCreate,
+    customer: Customer,
+    currency: str,
+    lines: list[InvoiceLine],
+    totals: rules.Totals,
+) -> Invoice:
+    return Invoice(
         customer_id=customer.id,
         number=data.number,
         series=data.series,
@@ -209,31 +227,28 @@ async def create_invoice(session: AsyncSession, data: InvoiceCreate) -> Invoice:
         issue_date=data.issue_date,
         delivery_date=data.delivery_date,
         acceptance_date=data.acceptance_date,
-        original_due_date=schedule[-1][0],
-        due_date=schedule[-1][0],
-        terms=None if data.due_date or data.instalments else _terms_document(terms),
         net_total=totals.net,
         tax_total=totals.tax,
         total=totals.total,
         open_amount=totals.total,
         lines=lines,
-        instalments=[
-            InvoiceInstalment(
-                customer_id=customer.id,
-                seq=seq,
-                original_due_date=day,
-                due_date=day,
-                amount=amount,
-                open_amount=amount,
-            )
-            for seq, (day, amount) in enumerate(schedule, start=1)
-        ],
     )
-    session.add(invoice)
-    if not data.draft:
-        await issue(session, invoice)
-    await session.flush()
-    return invoice
+
+
+def _instalments(
+    customer: Customer, schedule: list[tuple[date, Decimal]]
+) -> list[InvoiceInstalment]:
+    return [
+        InvoiceInstalment(
+            customer_id=customer.id,
+            seq=seq,
+            original_due_date=day,
+            due_date=day,
+            amount=amount,
+            open_amount=amount,
+        )
+        for seq, (day, amount) in enumerate(schedule, start=1)
+    ]
 
 
 def _terms_document(terms: rules.PaymentTermsRule) -> dict[str, object]:
