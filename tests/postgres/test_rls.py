@@ -202,3 +202,24 @@ def test_tenant_setting_is_transaction_local(seeded: Seeded) -> None:
     assert first["customers"] == 1
     assert second["setting"] == ""
     assert {second[t] for t in tenant_tables()} == {0}
+
+
+def test_policies_read_the_tenant_once_per_statement(seeded: Seeded) -> None:
+    """Every tenant table's policy reads the setting in an InitPlan, not once per row."""
+    a = seeded.a.tenant_id
+    quals = text(
+        "SELECT tablename, qual, with_check FROM pg_policies WHERE policyname = 'tenant_isolation'"
+    )
+
+    async def work(db: Database) -> tuple[dict[str, tuple[str, str]], str]:
+        async with db.session(a) as session:
+            policies = {row[0]: (row[1], row[2]) for row in (await session.execute(quals)).all()}
+            plan = "\n".join(
+                (await session.scalars(text("EXPLAIN SELECT count(*) FROM customers"))).all()
+            )
+            return policies, plan
+
+    policies, plan = with_database(seeded.settings.database_url, work)
+    assert set(policies) == set(tenant_tables())
+    assert all("SELECT" in q and "SELECT" in c for q, c in policies.values()), policies
+    assert "InitPlan" in plan, plan

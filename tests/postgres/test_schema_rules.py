@@ -122,7 +122,10 @@ def test_scope_rules_catch_each_violation() -> None:
 
 # --- the same rules, as PostgreSQL enforces them ----------------------------------------
 
-_CURRENT_TENANT = "tenant_id=(NULLIF(current_setting('app.tenant_id',true),''))::uuid"
+# Read once per statement (an InitPlan): see arplatform.db.rls.
+_CURRENT_TENANT = (
+    "tenant_id=(SELECT(NULLIF(current_setting('app.tenant_id',true),''))::uuidAS\"nullif\")"
+)
 
 
 def _normalised(expression: str | None) -> str:
