@@ -286,9 +286,26 @@ async def _alternate(
     return statistics.median(hand_times), statistics.median(endpoint_times), rows, body
 
 
+async def _hand_under_rls(database: str, tenant: uuid.UUID, as_of: date, repeat: int) -> float:
+    """The hand query as the app's role, row-level security on: what RLS itself costs."""
+    connection = await asyncpg.connect(host=HOST, port=PORT, user=APP, database=database)
+    times = []
+    try:
+        for _ in range(repeat + 1):  # the first is the warm-up
+            async with connection.transaction():
+                await connection.execute(
+                    "SELECT set_config('app.tenant_id', $1, true)", str(tenant)
+                )
+                elapsed, _rows = await _timed(lambda: connection.fetch(HAND_SQL, tenant, as_of))
+            times.append(elapsed)
+    finally:
+        await connection.close()
+    return statistics.median(times[1:])
+
+
 async def _measure(
     database: str, tenant: uuid.UUID, base: str, token: str, as_of: date, repeat: int
-) -> tuple[float, float]:
+) -> tuple[float, float, float]:
     connection = await asyncpg.connect(host=HOST, port=PORT, user=SUPERUSER, database=database)
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=base, timeout=600, headers=headers) as client:
@@ -310,7 +327,7 @@ async def _measure(
     for stored in (rows[-1]["total"], defined):
         assert f"{stored / 10_000:.2f}" == report["total"]["total"], (stored, report["total"])
     assert len(rows) - 1 == len(report["customers"])
-    return hand_time, endpoint_time
+    return hand_time, endpoint_time, await _hand_under_rls(database, tenant, as_of, repeat)
 
 
 def main() -> None:
@@ -352,10 +369,11 @@ def main() -> None:
         if not (args.keep or args.reuse):
             asyncio.run(_admin([f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"]))
     print(f"invoices={args.invoices} customers={CUSTOMERS} repeat={args.repeat} (medians)")
-    for as_of, hand, endpoint in results:
+    for as_of, hand, endpoint, hand_rls in results:
         print(
             f"as_of {as_of}  hand SQL {hand * 1000:8.1f} ms   endpoint {endpoint * 1000:8.1f} ms"
-            f"   ratio {hand / endpoint:.3f}"
+            f"   ratio {hand / endpoint:.3f}   (hand SQL under RLS {hand_rls * 1000:8.1f} ms,"
+            f" ratio {hand_rls / endpoint:.3f})"
         )
 
 
