@@ -17,12 +17,12 @@ from arplatform.collections.models import Dispute
 from arplatform.collections.schemas import DisputeCreate, DisputeOut, DisputeReject, DisputeResolve
 from arplatform.events.service import emit
 from arplatform.invoices.models import Invoice
+from arplatform.invoices.states import OPEN, SETTLEABLE
 from arplatform.money import format_amount
 from arplatform.payments.service import issue_credit_note
-from arplatform.payments.settlement import SETTLEABLE, lock_invoices
+from arplatform.payments.settlement import lock_invoices
 
 #: Invoice states in which an amount can be disputed.
-DISPUTABLE = frozenset({"issued", "partially_paid"})
 
 
 def to_out(dispute: Dispute) -> DisputeOut:
@@ -70,7 +70,7 @@ async def open_dispute(session: AsyncSession, data: DisputeCreate) -> Dispute:
     if invoice is None:
         message = f"invoice_id {data.invoice_id} does not name an invoice"
         raise InvalidInput(message, errors=[FieldError(field="invoice_id", message=message)])
-    if invoice.status not in DISPUTABLE:
+    if invoice.status not in OPEN:
         raise Conflict(f"An invoice in state {invoice.status} cannot be disputed")
     opened_on = data.opened_on or await today(session)
     check_day("opened_on", opened_on, not_before=invoice.issue_date, label="the issue date")

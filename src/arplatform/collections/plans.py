@@ -30,11 +30,11 @@ from arplatform.collections.schemas import (
 from arplatform.customers.models import Customer
 from arplatform.events.service import emit
 from arplatform.invoices.models import Invoice, InvoiceInstalment
+from arplatform.invoices.states import OPEN
 from arplatform.money import format_amount
 from arplatform.payments.models import Allocation
 from arplatform.payments.settlement import lock_invoices
 
-OPEN_STATES = ("issued", "partially_paid")
 #: Bookings on covered instalments that lower what a plan requires without being paid.
 CREDIT_KINDS = ("credit_note", "write_off")
 
@@ -83,7 +83,7 @@ async def _selected(
                 InvoiceInstalment.customer_id == customer.id,
                 InvoiceInstalment.due_date < agreed_on,
                 InvoiceInstalment.open_amount > 0,
-                Invoice.status.in_(OPEN_STATES),
+                Invoice.status.in_(OPEN),
                 Invoice.currency == currency,
             )
         )
@@ -102,7 +102,7 @@ async def _selected(
         invoice = invoices.get(item.invoice_id)
         if invoice is None or invoice.customer_id != customer.id:
             raise _invalid(field, f"{item.invoice_id} does not name an invoice of the customer")
-        if invoice.status not in OPEN_STATES:
+        if invoice.status not in OPEN:
             raise _invalid(field, f"the invoice is {invoice.status}; nothing of it is open")
         rows = [r for r in invoice.instalments if item.seq in (None, r.seq) and r.open_amount > 0]
         if not rows:

@@ -20,8 +20,7 @@ from typing import Any
 from arplatform.imports.checks import FieldProblem, InvoiceAmounts
 from arplatform.imports.ledger import InvoiceState
 from arplatform.imports.records import InvoiceRecord
-
-OPEN = frozenset({"issued", "partially_paid"})
+from arplatform.invoices.states import OPEN
 
 
 def _identity(row: dict[str, Any], record: InvoiceRecord, customer_id: Any) -> None:

@@ -13,9 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 from arplatform.db.base import new_id
+from arplatform.invoices.states import OPEN, SETTLEABLE
 from arplatform.payments.rules import allocate_in_order, settled_status
-
-SETTLEABLE = frozenset({"issued", "partially_paid", "paid"})
 
 
 @dataclass(slots=True)
@@ -90,7 +89,7 @@ def write_off(state: InvoiceState) -> list[dict[str, Any]]:
     day = state.write_off_on
     state.write_off_on = None
     row = state.row
-    if day is None or row["status"] not in {"issued", "partially_paid"}:
+    if day is None or row["status"] not in OPEN:
         return []
     added = book(state, row["open_amount"], kind="write_off", booked_on=day)
     row["status"] = "written_off"

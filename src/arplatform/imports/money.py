@@ -16,6 +16,7 @@ from arplatform.imports.checks import FieldProblem
 from arplatform.imports.ledger import InvoiceState
 from arplatform.imports.records import CreditNoteRecord, PaymentRecord, Record
 from arplatform.imports.run import Run
+from arplatform.invoices.states import SETTLEABLE
 from arplatform.payments.models import CreditNote, Payment
 
 ZERO = Decimal(0)
@@ -29,7 +30,7 @@ def _target(
         raise FieldProblem(field, f"no invoice {ref!r} of this customer")
     if state.row["currency"] != currency:
         raise FieldProblem(field, f"the invoice is in {state.row['currency']}, not {currency}")
-    if state.row["status"] not in ledger.SETTLEABLE:
+    if state.row["status"] not in SETTLEABLE:
         raise FieldProblem(field, f"the invoice is {state.row['status']}")
     return state
 

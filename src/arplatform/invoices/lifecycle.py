@@ -15,6 +15,7 @@ from arplatform.events.service import emit
 from arplatform.invoices import service
 from arplatform.invoices.models import Invoice
 from arplatform.invoices.schemas import DueDateExtension, InvoiceCancel, InvoiceWriteOff
+from arplatform.invoices.states import OPEN
 from arplatform.money import format_amount
 from arplatform.payments import settlement
 from arplatform.payments.models import Allocation
@@ -86,7 +87,7 @@ async def write_off(
 ) -> Invoice:
     """Write off what is still open: booked as a dated write-off, so history keeps the debt."""
     invoice = await _locked(session, invoice_id, if_match)
-    if invoice.status not in {"issued", "partially_paid"}:
+    if invoice.status not in OPEN:
         raise Conflict(f"Invoice {invoice.id} is {invoice.status}; nothing open to write off")
     if data.written_off_on < invoice.issue_date:
         raise InvalidInput("written_off_on is before the issue date")
@@ -114,7 +115,7 @@ async def extend(
 ) -> Invoice:
     """Agree a new due date; the original due date is kept beside it."""
     invoice = await _locked(session, invoice_id, if_match)
-    if invoice.status not in {"issued", "partially_paid", "draft"}:
+    if invoice.status not in OPEN | {"draft"}:
         raise Conflict(f"Invoice {invoice.id} is {invoice.status}")
     if data.due_date < invoice.issue_date:
         raise InvalidInput("due_date is before the issue date")

@@ -16,6 +16,7 @@ from arplatform.customers.models import Customer
 from arplatform.events.service import emit
 from arplatform.invoices.models import Invoice, InvoiceInstalment
 from arplatform.invoices.service import next_number
+from arplatform.invoices.states import OPEN
 from arplatform.money import MoneyError, format_amount, parse_amount
 from arplatform.payments import settlement
 from arplatform.payments.models import Allocation, CreditNote, Payment
@@ -70,7 +71,7 @@ async def _open_invoices(
         .where(
             Invoice.customer_id == customer_id,
             Invoice.currency == currency,
-            Invoice.status.in_(("issued", "partially_paid")),
+            Invoice.status.in_(OPEN),
             InvoiceInstalment.open_amount > 0,
         )
         .group_by(Invoice.id, Invoice.issue_date)

@@ -20,11 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from arplatform.api.problems import Conflict, InvalidInput
 from arplatform.events.service import emit
 from arplatform.invoices.models import Invoice, InvoiceInstalment
+from arplatform.invoices.states import SETTLEABLE
 from arplatform.payments.models import Allocation, CreditNote, Payment
 from arplatform.payments.rules import allocate_in_order, history_breach, settled_status
-
-#: States in which an invoice's balance may move.
-SETTLEABLE = frozenset({"issued", "partially_paid", "paid"})
 
 
 @dataclass(frozen=True, slots=True)
