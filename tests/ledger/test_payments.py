@@ -261,3 +261,37 @@ def test_bookings_in_the_future_are_refused(api: Api) -> None:
     )
     assert later.status_code == 422
     assert get(api, tenant, "/v1/payments")["data"] == []
+
+
+def test_a_write_off_cannot_be_dated_into_a_settled_past(api: Api) -> None:
+    """Paid on 15 Jan, reversed 1 Feb: a write-off dated 20 Jan would settle January twice."""
+    tenant = api.new_tenant()
+    buyer = customer(api, tenant)
+    bill = invoice(api, tenant, buyer)
+    payment = pay(
+        api,
+        tenant,
+        buyer,
+        "100",
+        received_on="2026-01-15",
+        allocations=[{"invoice_id": bill["id"]}],
+    )
+    post(
+        api,
+        tenant,
+        f"/v1/payments/{payment['id']}/reverse",
+        {"reversed_on": "2026-02-01", "reason": "Bounced"},
+    )
+    early = api.client.post(
+        f"/v1/invoices/{bill['id']}/write-off",
+        json={"written_off_on": "2026-01-20", "reason": "Insolvency"},
+        headers=tenant.headers(),
+    )
+    assert early.status_code == 422, early.text
+    assert get(api, tenant, f"/v1/invoices/{bill['id']}")["status"] == "issued"
+    post(
+        api,
+        tenant,
+        f"/v1/invoices/{bill['id']}/write-off",
+        {"written_off_on": "2026-02-01", "reason": "Insolvency"},
+    )

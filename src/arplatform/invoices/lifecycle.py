@@ -96,6 +96,7 @@ async def write_off(
     # The state changes first: a write-off settles nothing, so no invoice.paid.
     invoice.status = "written_off"
     await settlement.post(session, invoice, amount, kind="write_off", booked_on=data.written_off_on)
+    await settlement.check_history(session, [invoice])
     invoice.written_off_on = data.written_off_on
     invoice.paid_on = None
     await session.flush()

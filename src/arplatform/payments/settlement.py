@@ -63,7 +63,11 @@ async def post(
     source: Payment | CreditNote | None = None,
     latest_first: bool = False,
 ) -> list[Allocation]:
-    """Reduce ``invoice`` by up to ``wanted``, capped at its open amount; the rows added."""
+    """Reduce ``invoice`` by up to ``wanted``, capped at its open amount; the rows added.
+
+    The caller checks the dated history (``check_history``) once it has booked
+    everything of its unit of work.
+    """
     rows = _instalments(invoice, latest_first)
     shares = allocate_in_order(wanted, [row.open_amount for row in rows])
     added = []
@@ -71,7 +75,6 @@ async def post(
         if share:
             added.append(_book(session, invoice, row, share, kind, booked_on, source))
     refresh(session, invoice, booked_on)
-    await check_history(session, [invoice])
     return added
 
 
@@ -84,6 +87,8 @@ async def check_history(session: AsyncSession, invoices: Iterable[Invoice]) -> N
     """
     by_id = {row.id: row for invoice in invoices for row in invoice.instalments}
     await session.flush()
+    if not by_id:
+        return
     stmt = select(Allocation.instalment_id, Allocation.booked_on, Allocation.amount).where(
         Allocation.instalment_id.in_(by_id)
     )
@@ -180,7 +185,8 @@ async def apply_credit(
         )
         source.unapplied -= sum((row.amount for row in rows), Decimal(0))
         added.extend(rows)
-    await session.flush()
+    touched = {row.invoice_id for row in added}
+    await check_history(session, [invoices[invoice_id] for invoice_id in touched])
     return added
 
 
