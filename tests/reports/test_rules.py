@@ -10,7 +10,7 @@ from dateutil.relativedelta import relativedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from arplatform.invoices.service import EARLIEST, LATEST
+from arplatform.bounds import EARLIEST, LATEST
 from arplatform.money import format_amount
 from arplatform.reports import rules
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from arplatform.api.etag import check_if_match
 from arplatform.api.pagination import fetch_matching_page, fetch_one
 from arplatform.api.problems import Conflict, FieldError, InvalidInput
-from arplatform.collections.common import amount_of, check_day, today
+from arplatform.bounds import amount_of, check_day
 from arplatform.collections.models import Dispute
 from arplatform.collections.schemas import DisputeCreate, DisputeOut, DisputeReject, DisputeResolve
 from arplatform.events.service import emit
@@ -21,6 +21,7 @@ from arplatform.invoices.states import OPEN, SETTLEABLE
 from arplatform.money import format_amount
 from arplatform.payments.service import issue_credit_note
 from arplatform.payments.settlement import lock_invoices
+from arplatform.tenants.clock import today
 
 #: Invoice states in which an amount can be disputed.
 

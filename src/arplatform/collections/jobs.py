@@ -7,10 +7,10 @@ from datetime import date
 import structlog
 from sqlalchemy import select
 
-from arplatform.collections.common import today
 from arplatform.collections.daily import DUE_SOON_DAYS, run_daily
 from arplatform.jobs.outbox import enqueue
 from arplatform.jobs.runtime import JobContext, JobSpec
+from arplatform.tenants.clock import today
 from arplatform.tenants.models import Tenant
 
 log = structlog.get_logger(__name__)

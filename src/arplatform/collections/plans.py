@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from arplatform.api.etag import check_if_match
 from arplatform.api.pagination import fetch_matching_page, fetch_one
 from arplatform.api.problems import Conflict, FieldError, InvalidInput
-from arplatform.collections.common import MAX_AMOUNT, amount_of, check_day, today
+from arplatform.bounds import MAX_AMOUNT, amount_of, check_day
 from arplatform.collections.models import PaymentPlan, PlanInstalment, PlanItem
 from arplatform.collections.notices import claim
 from arplatform.collections.paid import Movement, paid_movements
@@ -34,6 +34,7 @@ from arplatform.invoices.states import OPEN
 from arplatform.money import format_amount
 from arplatform.payments.models import Allocation
 from arplatform.payments.settlement import lock_invoices
+from arplatform.tenants.clock import today
 
 #: Bookings on covered instalments that lower what a plan requires without being paid.
 CREDIT_KINDS = ("credit_note", "write_off")

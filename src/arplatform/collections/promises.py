@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from arplatform.api.pagination import fetch_matching_page, fetch_one
 from arplatform.api.problems import FieldError, InvalidInput
-from arplatform.collections.common import amount_of, check_day, today
+from arplatform.bounds import amount_of, check_day
 from arplatform.collections.models import PaymentPromise, PromiseInvoice
 from arplatform.collections.notices import claim
 from arplatform.collections.paid import Movement, paid_movements
@@ -23,6 +23,7 @@ from arplatform.events.service import emit
 from arplatform.invoices.models import Invoice
 from arplatform.money import format_amount
 from arplatform.payments.models import Allocation
+from arplatform.tenants.clock import today
 
 
 def to_out(promise: PaymentPromise) -> PromiseOut:

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from arplatform.bounds import EARLIEST, LATEST, MAX_AMOUNT
 from arplatform.customers.identifiers import (
     IdentifierError,
     normalise_registration,
@@ -21,8 +22,6 @@ from arplatform.imports.records import (
 from arplatform.invoices import rules
 from arplatform.money import MoneyError, Rounding, format_amount, parse_amount, parse_decimal
 
-EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
-MAX_AMOUNT = Decimal("999999999999.9999")
 ZERO = Decimal(0)
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from arplatform.api.pagination import fetch_one, fetch_page
 from arplatform.api.problems import Conflict, FieldError, InvalidInput
+from arplatform.bounds import MAX_AMOUNT, check_day
 from arplatform.customers.models import Customer
 from arplatform.db.base import new_id
 from arplatform.events.service import emit
@@ -29,22 +30,14 @@ from arplatform.invoices.schemas import (
 from arplatform.money import MoneyError, Rounding, format_amount, parse_amount, parse_decimal
 from arplatform.tenants.models import Tenant
 
-EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
-#: The largest amount the API's ``Amount`` type can express (12 integer digits);
-#: a computed line or total beyond it could neither be stored nor returned.
-MAX_AMOUNT = Decimal("999999999999.9999")
 #: Unit prices and quantities may be finer than the currency (0.0125 EUR a unit).
 UNIT_PLACES = 4
 DEFAULT_TERMS = rules.PaymentTermsRule()
 
 
 def _check_day(field: str, day: date | None, not_before: date | None = None) -> None:
-    if day is None:
-        return
-    if not EARLIEST <= day <= LATEST:
-        raise InvalidInput(f"{field} must lie between {EARLIEST} and {LATEST}")
-    if not_before is not None and day < not_before:
-        raise InvalidInput(f"{field} is before issue_date")
+    if day is not None:
+        check_day(field, day, not_before=not_before, label="the issue date")
 
 
 def _build_lines(data: InvoiceCreate, currency: str, rounding: Rounding) -> list[InvoiceLine]:

@@ -12,12 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from arplatform.api.pagination import fetch_matching_page, fetch_one
 from arplatform.api.problems import Conflict, FieldError, InvalidInput
+from arplatform.bounds import amount_of
 from arplatform.customers.models import Customer
 from arplatform.events.service import emit
 from arplatform.invoices.models import Invoice, InvoiceInstalment
 from arplatform.invoices.service import next_number
 from arplatform.invoices.states import OPEN
-from arplatform.money import MoneyError, format_amount, parse_amount
+from arplatform.money import format_amount
 from arplatform.payments import settlement
 from arplatform.payments.models import Allocation, CreditNote, Payment
 from arplatform.payments.schemas import (
@@ -28,8 +29,7 @@ from arplatform.payments.schemas import (
     PaymentCreate,
     PaymentOut,
 )
-from arplatform.tenants.clock import tenant_today
-from arplatform.tenants.models import Tenant
+from arplatform.tenants.clock import today
 
 
 async def _customer(session: AsyncSession, customer_id: uuid.UUID) -> Customer:
@@ -39,23 +39,13 @@ async def _customer(session: AsyncSession, customer_id: uuid.UUID) -> Customer:
     return customer
 
 
-def _amount(text: str, currency: str, field: str = "amount") -> Decimal:
-    try:
-        value = parse_amount(text, currency)
-    except MoneyError as exc:
-        raise InvalidInput(f"{field}: {exc}") from None
-    if value <= 0:
-        raise InvalidInput(f"{field} must be positive")
-    return value
-
-
 def _requests(allocations: Sequence[AllocationIn], currency: str) -> list[settlement.Request]:
     return [
         settlement.Request(
             invoice_id=row.invoice_id,
             amount=None
             if row.amount is None
-            else _amount(row.amount, currency, f"allocations[{index}].amount"),
+            else amount_of(f"allocations[{index}].amount", row.amount, currency),
         )
         for index, row in enumerate(allocations)
     ]
@@ -89,7 +79,7 @@ async def record_payment(session: AsyncSession, data: PaymentCreate) -> Payment:
     customer = await _customer(session, data.customer_id)
     await not_in_future(session, data.received_on, "received_on")
     currency = str(data.currency or customer.currency)
-    amount = _amount(data.amount, currency)
+    amount = amount_of("amount", data.amount, currency)
     if data.external_ref and await session.scalar(
         select(Payment.id).where(Payment.external_ref == data.external_ref)
     ):
@@ -215,7 +205,7 @@ async def create_credit_note(session: AsyncSession, data: CreditNoteCreate) -> C
         session,
         customer_id=data.customer_id,
         invoice_id=data.invoice_id,
-        amount=_amount(data.amount, currency),
+        amount=amount_of("amount", data.amount, currency),
         issue_date=data.issue_date,
         reason=data.reason,
         number=data.number,
@@ -253,10 +243,10 @@ def _check_booking(day: date, earliest: date, field: str) -> None:
 
 async def not_in_future(session: AsyncSession, day: date, field: str) -> None:
     """Refuse (422) a booking dated after the tenant's today: history is what happened."""
-    today = tenant_today(await session.get(Tenant, session.info["tenant_id"]))
-    if day > today:
+    now = await today(session)
+    if day > now:
         raise InvalidInput(
-            f"{field} {day} is in the future (today is {today})",
+            f"{field} {day} is in the future (today is {now})",
             errors=[FieldError(field=field, message="must not be after today")],
         )
 

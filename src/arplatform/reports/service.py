@@ -25,9 +25,9 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arplatform.api.problems import FieldError, InvalidInput
+from arplatform.bounds import EARLIEST, LATEST
 from arplatform.customers.models import Customer
 from arplatform.invoices.models import Invoice
-from arplatform.invoices.service import EARLIEST, LATEST
 from arplatform.money import format_amount, minor_units
 from arplatform.reports import rules
 from arplatform.reports.queries import ZERO, bucket_sums, live_invoice, money, open_items, raw

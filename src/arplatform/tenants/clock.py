@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from arplatform.tenants.models import Tenant
 
 
@@ -27,3 +29,10 @@ def tenant_today(tenant: Tenant | None, now: datetime | None = None) -> date:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(zone_of(tenant.timezone if tenant else None)).date()
+
+
+async def today(session: AsyncSession) -> date:
+    """Today in the time zone of the session's tenant."""
+    from arplatform.tenants.models import Tenant
+
+    return tenant_today(await session.get(Tenant, session.info["tenant_id"]))

@@ -1,26 +1,17 @@
-"""Helpers the collection services share: the tenant's day, dates and amounts checked."""
+"""The bounds every domain checks input against: the dates and amounts the ledger can hold."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from arplatform.api.problems import FieldError, InvalidInput
 from arplatform.money import MoneyError, parse_amount
-from arplatform.tenants.clock import tenant_today
-from arplatform.tenants.models import Tenant
 
 EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
-#: The largest amount an ``Amount`` can carry.
+#: The largest amount the API's ``Amount`` type can express (12 integer digits);
+#: a computed line or total beyond it could neither be stored nor returned.
 MAX_AMOUNT = Decimal("999999999999.9999")
-
-
-async def today(session: AsyncSession) -> date:
-    """Today in the session's tenant's time zone."""
-    tenant = await session.get(Tenant, session.info["tenant_id"])
-    return tenant_today(tenant)
 
 
 def check_day(field: str, day: date, *, not_before: date | None = None, label: str = "") -> None:
