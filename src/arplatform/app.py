@@ -36,9 +36,8 @@ from arplatform.customers.routes import CustomerController
 from arplatform.db.session import Database
 from arplatform.events.routes import EventController
 from arplatform.imports.routes import ImportController
+from arplatform.integrations.providers import load_providers
 from arplatform.integrations.routes import IntegrationController, list_plugins
-from arplatform.integrations.secrets import SecretBox
-from arplatform.integrations.service import Providers
 from arplatform.interest.routes import (
     InterestPolicyController,
     InvoiceInterestController,
@@ -53,7 +52,6 @@ from arplatform.jobs.scheduler import run_scheduler
 from arplatform.ops.logging import request_context_middleware
 from arplatform.ops.routes import healthz, readyz
 from arplatform.payments.routes import CreditNoteController, PaymentController
-from arplatform.plugins.manager import ProviderRegistry, build_plugin_manager
 from arplatform.reports.routes import ReportController, StatementController
 from arplatform.settings import Settings
 
@@ -122,14 +120,6 @@ async def _background(app: Litestar) -> AsyncIterator[None]:
         await state.db.dispose()
 
 
-def _providers(settings: Settings, plugins: Iterable[object]) -> Providers:
-    manager = build_plugin_manager(blocked=settings.plugins_blocked, builtin_plugins=plugins)
-    registry = ProviderRegistry(manager, strict=False)
-    for problem in registry.problems:
-        log.error("plugin_rejected", problem=problem)
-    return Providers(registry=registry, box=SecretBox(settings.secrets_keys))
-
-
 def create_app(
     settings: Settings, *, plugins: Iterable[object] = (), run_embedded_jobs: bool = True
 ) -> Litestar:
@@ -139,7 +129,8 @@ def create_app(
     and tests); ``run_embedded_jobs`` lets tests drive the in-process worker.
     """
     db = Database(settings.database_url)
-    runtime = JobRuntime(settings)
+    providers = load_providers(settings, plugins)
+    runtime = JobRuntime(settings, providers)
     broker = build_broker(settings, runtime, platform_jobs())
     relay = Relay(db, broker, settings.relay_poll_seconds)
     state = State(
@@ -149,7 +140,7 @@ def create_app(
             "runtime": runtime,
             "broker": broker,
             "relay": relay,
-            "providers": _providers(settings, plugins),
+            "providers": providers,
             "run_embedded_jobs": run_embedded_jobs,
         }
     )

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from arplatform.collections.jobs import DAILY, DAILY_TENANT, DAILY_TENANT_JOB
 from arplatform.db.session import Database
+from arplatform.integrations.providers import load_providers
 from arplatform.jobs.catalog import periodic_jobs, platform_jobs
 from arplatform.jobs.models import OutboxMessage
 from arplatform.jobs.runtime import JobContext
@@ -78,10 +79,12 @@ async def _run_actors(
     db: Database, settings: Settings, tenant_id: uuid.UUID, as_of: str
 ) -> list[uuid.UUID | None]:
     async with db.session(tenant_id, actor="test") as session, session.begin():
-        ctx = JobContext(session, tenant_id, {"as_of": as_of}, settings, db)
+        ctx = JobContext(
+            session, tenant_id, {"as_of": as_of}, settings, db, load_providers(settings)
+        )
         await DAILY_TENANT.fn(ctx)
     async with db.session(None, actor="test") as session, session.begin():
-        await DAILY.fn(JobContext(session, None, {}, settings, db))
+        await DAILY.fn(JobContext(session, None, {}, settings, db, load_providers(settings)))
     async with db.session(None, actor="test") as session:
         stmt = select(OutboxMessage.tenant_id).where(OutboxMessage.actor == DAILY_TENANT_JOB)
         return list((await session.scalars(stmt)).all())

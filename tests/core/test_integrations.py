@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from arplatform.auth.tokens import Role
 from arplatform.integrations.models import Integration
+from arplatform.integrations.providers import build_provider
 from arplatform.integrations.secrets import SecretBox
-from arplatform.integrations.service import build_provider
 from arplatform.plugins import hookimpl
 from arplatform.plugins.contracts.common import Settings as ProviderSettings
 from arplatform.plugins.contracts.notification import (

@@ -27,3 +27,5 @@ class Customer(TenantScoped, Timestamped, Versioned, Audited, Base):
     payment_terms: Mapped[dict[str, Any] | None] = mapped_column()
     risk_tier: Mapped[str | None] = mapped_column(String(32))
     credit_limit: Mapped[Decimal | None]
+    address: Mapped[dict[str, Any] | None] = mapped_column()
+    credit_hold: Mapped[bool] = mapped_column(default=False)

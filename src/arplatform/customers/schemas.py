@@ -71,6 +71,17 @@ class PaymentTerms(StrictStruct):
 
 
 Contacts = Annotated[list[Contact], msgspec.Meta(max_length=20)]
+AddressLine = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+
+class PostalAddress(StrictStruct):
+    """Where letters go: street lines in order, then postal code, city, region, country."""
+
+    lines: Annotated[list[AddressLine], msgspec.Meta(min_length=1, max_length=4)]
+    country: CountryCode
+    postal_code: Annotated[str, msgspec.Meta(min_length=1, max_length=16)] | None = None
+    city: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] | None = None
+    region: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] | None = None
 
 
 class CustomerCreate(StrictStruct):
@@ -85,6 +96,9 @@ class CustomerCreate(StrictStruct):
     payment_terms: PaymentTerms | None = None
     risk_tier: TierName | None = None
     credit_limit: Amount | None = None
+    address: PostalAddress | None = None
+    #: No new invoice may be issued to a customer on credit hold (dunning may set it).
+    credit_hold: bool = False
 
 
 class CustomerUpdate(StrictStruct):
@@ -101,6 +115,8 @@ class CustomerUpdate(StrictStruct):
     payment_terms: PaymentTerms | UnsetType | None = UNSET
     risk_tier: TierName | UnsetType | None = UNSET
     credit_limit: Amount | UnsetType | None = UNSET
+    address: PostalAddress | UnsetType | None = UNSET
+    credit_hold: bool | UnsetType = UNSET
 
 
 class CustomerOut(msgspec.Struct, frozen=True, kw_only=True):
@@ -116,6 +132,8 @@ class CustomerOut(msgspec.Struct, frozen=True, kw_only=True):
     payment_terms: PaymentTerms | None
     risk_tier: str | None
     credit_limit: str | None
+    address: PostalAddress | None
+    credit_hold: bool
     version: int
     created_at: datetime
     updated_at: datetime

@@ -26,6 +26,7 @@ from arplatform.customers.schemas import (
     CustomerOut,
     CustomerUpdate,
     PaymentTerms,
+    PostalAddress,
 )
 from arplatform.events.service import emit
 from arplatform.money import MoneyError, format_amount, parse_amount
@@ -75,6 +76,8 @@ def to_out(customer: Customer) -> CustomerOut:
         payment_terms=msgspec.convert(customer.payment_terms, PaymentTerms | None),
         risk_tier=customer.risk_tier,
         credit_limit=None if limit is None else format_amount(limit, customer.currency),
+        address=msgspec.convert(customer.address, PostalAddress | None),
+        credit_hold=customer.credit_hold,
         version=customer.version,
         created_at=customer.created_at,
         updated_at=customer.updated_at,

@@ -15,6 +15,19 @@ from arplatform.collections.models import (
     PromiseInvoice,
 )
 from arplatform.customers.models import Customer
+from arplatform.dunning.models import (
+    Communication,
+    CommunicationLine,
+    CustomerDunning,
+    Delivery,
+    DunningAction,
+    DunningItem,
+    DunningPlan,
+    DunningRun,
+    DunningSettings,
+    InvoiceExclusion,
+    TemplateOverride,
+)
 from arplatform.db.base import Base
 from arplatform.events.models import Event
 from arplatform.imports.models import ImportJob
@@ -37,6 +50,17 @@ GLOBAL_TABLES = frozenset(
 )
 
 MODELS = (
+    Communication,
+    CommunicationLine,
+    CustomerDunning,
+    Delivery,
+    DunningAction,
+    DunningItem,
+    DunningPlan,
+    DunningRun,
+    DunningSettings,
+    InvoiceExclusion,
+    TemplateOverride,
     CollectionNotice,
     Dispute,
     PaymentPlan,

@@ -24,6 +24,7 @@ from arplatform.api.pagination import Cursor, Limit
 from arplatform.auth.tokens import Role
 from arplatform.integrations import service
 from arplatform.integrations.models import Integration
+from arplatform.integrations.providers import Providers
 from arplatform.integrations.schemas import (
     IntegrationCreate,
     IntegrationOut,
@@ -43,8 +44,8 @@ class IntegrationPage(msgspec.Struct, frozen=True):
     next_cursor: str | None
 
 
-def _providers(request: Request[Any, Any, Any]) -> service.Providers:
-    providers: service.Providers = request.app.state.providers
+def _providers(request: Request[Any, Any, Any]) -> Providers:
+    providers: Providers = request.app.state.providers
     return providers
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -15,18 +14,9 @@ from arplatform.api.pagination import fetch_one, fetch_page
 from arplatform.api.problems import Conflict, InvalidInput
 from arplatform.events.service import emit
 from arplatform.integrations.models import Integration
+from arplatform.integrations.providers import Providers
 from arplatform.integrations.schemas import IntegrationCreate, IntegrationOut, IntegrationUpdate
-from arplatform.integrations.secrets import SecretBox
 from arplatform.plugins.contracts.common import ConfigurationError, ProviderNotFound
-from arplatform.plugins.manager import ProviderRegistry
-
-
-@dataclass(frozen=True, slots=True)
-class Providers:
-    """What integration rules need: the installed providers and the secrets key."""
-
-    registry: ProviderRegistry
-    box: SecretBox
 
 
 def _has_nul(value: Any) -> bool:
@@ -155,11 +145,3 @@ async def list_integrations(
     if kind is not None:
         stmt = stmt.where(Integration.kind == kind)
     return await fetch_page(session, stmt, Integration, cursor, limit)
-
-
-def build_provider(providers: Providers, integration: Integration) -> Any:
-    """The provider instance of an integration, with its secrets opened (for jobs)."""
-    secrets = providers.box.open(integration.secrets_sealed) if integration.secrets_sealed else None
-    return providers.registry.instantiate(
-        integration.kind, integration.provider, integration.config, secrets
-    )

@@ -7,7 +7,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKeyConstraint, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from arplatform.audit.models import Audited
@@ -92,6 +100,14 @@ class InvoiceInstalment(TenantScoped, Base):
         UniqueConstraint("tenant_id", "invoice_id", "seq"),
         Index("ix_invoice_instalments_tenant_due_date", "tenant_id", "due_date"),
         Index("ix_invoice_instalments_tenant_customer", "tenant_id", "customer_id"),
+        # What dunning looks at when instalments newly fall due: only the open ones.
+        Index(
+            "ix_invoice_instalments_open_due",
+            "tenant_id",
+            "due_date",
+            sqlite_where=text("open_amount > 0"),
+            postgresql_where=text("open_amount > 0"),
+        ),
     )
 
     invoice_id: Mapped[uuid.UUID]

@@ -257,6 +257,8 @@ async def issue(session: AsyncSession, invoice: Invoice) -> None:
     """Turn a draft into an issued invoice, numbered from its series unless it has a number."""
     if invoice.status != "draft":
         raise Conflict(f"Invoice {invoice.id} is {invoice.status}, not a draft")
+    if await session.scalar(select(Customer.credit_hold).where(Customer.id == invoice.customer_id)):
+        raise Conflict("The customer is on credit hold: no new invoice can be issued")
     if invoice.number is None:
         invoice.number = await next_number(session, invoice.series, invoice.series, Invoice.number)
     invoice.status = "issued"

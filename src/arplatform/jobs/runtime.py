@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arplatform.db.session import Database
+from arplatform.integrations.providers import Providers, load_providers
 from arplatform.jobs.models import JobReceipt, OutboxMessage
 from arplatform.settings import Settings
 
@@ -29,6 +30,7 @@ class JobContext:
     args: dict[str, Any]
     settings: Settings
     database: Database
+    providers: Providers
 
 
 JobFunction = Callable[[JobContext], Awaitable[None]]
@@ -50,8 +52,9 @@ class JobSpec:
 class JobRuntime:
     """Runs jobs against a database engine owned by the event loop that runs them."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, providers: Providers | None = None) -> None:
         self.settings = settings
+        self.providers = providers if providers is not None else load_providers(settings)
         self._databases: dict[asyncio.AbstractEventLoop, Database] = {}
 
     def database(self) -> Database:
@@ -88,7 +91,9 @@ class JobRuntime:
             except IntegrityError:
                 log.info("job_already_done", actor=spec.name, outbox_id=str(outbox_id))
                 return False
-            context = JobContext(session, message.tenant_id, dict(message.args), self.settings, db)
+            context = JobContext(
+                session, message.tenant_id, dict(message.args), self.settings, db, self.providers
+            )
             await spec.fn(context)
         return True
 

@@ -12,6 +12,7 @@ from typing import Any, Literal, overload
 
 import msgspec
 import pluggy
+import structlog
 
 from arplatform.plugins import hookspecs
 from arplatform.plugins.contracts import CONTRACTS, ContractSpec, Kind
@@ -30,6 +31,7 @@ from arplatform.plugins.validation import provider_problems
 __all__ = ["DEFAULT_TIMEOUT_SECONDS", "ProviderInfo", "ProviderRegistry", "build_plugin_manager"]
 
 DEFAULT_TIMEOUT_SECONDS = 30.0
+log = structlog.get_logger(__name__)
 Settings = Mapping[str, Any] | msgspec.Struct | None
 
 
@@ -52,9 +54,26 @@ def build_plugin_manager(
     for plugin in builtin_plugins:
         pm.register(plugin)
     if load_entry_points:
-        pm.load_setuptools_entrypoints(hookspecs.PROJECT_NAME)
+        _load_entry_points(pm)
     pm.check_pending()
     return pm
+
+
+def _load_entry_points(pm: pluggy.PluginManager) -> None:
+    """Register every installed ``arplatform`` entry point.
+
+    One that cannot be imported is logged and blocked: a broken package never
+    stops the platform from starting (its integrations report it missing).
+    """
+    for entry_point in importlib.metadata.entry_points(group=hookspecs.PROJECT_NAME):
+        if pm.is_blocked(entry_point.name):
+            continue
+        try:
+            entry_point.load()
+        except Exception:  # any import failure of a third-party package
+            log.exception("plugin_import_failed", entry_point=entry_point.name)
+            pm.set_blocked(entry_point.name)
+    pm.load_setuptools_entrypoints(hookspecs.PROJECT_NAME)
 
 
 class ProviderInfo(msgspec.Struct, frozen=True, kw_only=True):

@@ -1,0 +1,1 @@
+"""Dunning: plans of levels, the daily run, grouped communications, delivery."""

@@ -1,0 +1,171 @@
+"""Delivering one communication on one channel through the tenant's notification provider.
+
+Each (communication, channel) is its own job, so a failing channel or carrier
+delays only its own messages. A transient failure is recorded and the job is
+enqueued again with exponential backoff (honouring the carrier's Retry-After);
+after ``MAX_ATTEMPTS`` the delivery is marked failed. The message id is the
+carrier's idempotency key: ``<communication id>-<channel>``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from arplatform.customers.models import Customer
+from arplatform.db.base import utcnow
+from arplatform.dunning import compose
+from arplatform.dunning.models import Communication
+from arplatform.dunning.plans import ensure_defaults
+from arplatform.dunning.record import DELIVER_JOB
+from arplatform.events.service import emit
+from arplatform.integrations.models import Integration
+from arplatform.integrations.providers import Providers, build_provider
+from arplatform.jobs.outbox import enqueue
+from arplatform.plugins.contracts.common import PermanentProviderError, TransientProviderError
+from arplatform.plugins.contracts.notification import DeliveryResult
+from arplatform.tenants.models import Tenant
+
+log = structlog.get_logger(__name__)
+
+MAX_ATTEMPTS = 8
+FIRST_BACKOFF_SECONDS = 30
+SEND_TIMEOUT_SECONDS = 60
+DONE = frozenset({"sent", "queued", "failed", "bounced"})
+
+
+class Undeliverable(Exception):
+    """Nothing to retry: no address, or no provider for the channel."""
+
+
+def backoff(attempt: int, retry_after: float | None) -> timedelta:
+    """30 s, 1 min, 2 min … doubling, capped at 6 h; never before the carrier's Retry-After."""
+    seconds = min(FIRST_BACKOFF_SECONDS * 2 ** (attempt - 1), 6 * 3600)
+    return timedelta(seconds=max(seconds, retry_after or 0))
+
+
+async def _integration(session: AsyncSession, providers: Providers, channel: str) -> Integration:
+    kind = compose.ADDRESS_KINDS[channel]
+    rows = await session.scalars(
+        select(Integration)
+        .where(Integration.kind == "notification_channel", Integration.enabled.is_(True))
+        .order_by(Integration.priority, Integration.id)
+    )
+    for row in rows:
+        try:
+            provider_class = providers.registry.get("notification_channel", row.provider)
+        except LookupError:
+            continue  # its plugin is no longer installed
+        if kind in provider_class.address_kinds:
+            return row
+    raise Undeliverable(f"no notification channel for {channel} is set up")
+
+
+async def _send(providers: Providers, integration: Integration, message: object) -> DeliveryResult:
+    provider = build_provider(providers, integration)
+    try:
+        async with asyncio.timeout(SEND_TIMEOUT_SECONDS):
+            result: DeliveryResult = await provider.send(message)
+            return result
+    finally:
+        aclose = getattr(provider, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
+async def _compose_and_send(
+    session: AsyncSession, providers: Providers, communication: Communication, channel: str
+) -> tuple[str, DeliveryResult]:
+    tenant = await session.get(Tenant, session.info["tenant_id"])
+    customer = await session.get(Customer, communication.customer_id)
+    assert tenant is not None and customer is not None
+    settings = await ensure_defaults(session)
+    to = compose.recipients(customer, channel)
+    if not to:
+        raise Undeliverable(f"the customer has no address for {channel}")
+    integration = await _integration(session, providers, channel)
+    context = compose.notice_context(communication, tenant, settings, customer)
+    notice = await compose.rendered(session, communication, context, channel)
+    from_ = compose.sender(tenant, settings)
+    attachments = (
+        (compose.notice_pdf(communication, notice, customer, from_),) if channel == "email" else ()
+    )
+    message = compose.message(communication, channel, notice, to, from_, attachments)
+    return integration.provider, await _send(providers, integration, message)
+
+
+def _finish(session: AsyncSession, communication: Communication) -> None:
+    statuses = {d.status for d in communication.deliveries}
+    if not statuses <= DONE:
+        return
+    delivered = statuses & {"sent", "queued"}
+    communication.status = "sent" if delivered else "failed"
+    communication.sent_at = utcnow() if delivered else None
+    if delivered:
+        emit(
+            session,
+            "dunning.sent",
+            resource_type="dunning_communication",
+            resource_id=communication.id,
+            resource_version=communication.version + 1,
+            data={
+                "customer_id": str(communication.customer_id),
+                "reference": communication.reference,
+                "level": communication.level_name,
+                "channels": sorted(
+                    d.channel for d in communication.deliveries if d.status in delivered
+                ),
+                "total_open": str(communication.total_open),
+                "currency": communication.currency,
+            },
+        )
+
+
+async def deliver(
+    session: AsyncSession, providers: Providers, communication_id: uuid.UUID, channel: str
+) -> None:
+    """Send ``communication_id`` on ``channel`` unless already done; record the outcome."""
+    communication = await session.scalar(
+        select(Communication)
+        .where(Communication.id == communication_id)
+        .options(selectinload(Communication.lines), selectinload(Communication.deliveries))
+        .with_for_update()
+    )
+    if communication is None or communication.status not in ("queued",):
+        return
+    delivery = next((d for d in communication.deliveries if d.channel == channel), None)
+    if delivery is None or delivery.status in DONE:
+        return
+    delivery.attempts += 1
+    try:
+        delivery.provider, result = await _compose_and_send(
+            session, providers, communication, channel
+        )
+        delivery.status = str(result.status)
+        delivery.provider_message_id = result.provider_message_id
+        delivery.detail = result.detail
+    except (Undeliverable, PermanentProviderError) as exc:
+        delivery.status, delivery.detail = "failed", str(exc)[:500]
+    except Exception as exc:
+        retry_after = exc.retry_after if isinstance(exc, TransientProviderError) else None
+        delivery.detail = f"{type(exc).__name__}: {exc}"[:500]
+        if not isinstance(exc, TransientProviderError | TimeoutError):
+            log.exception("notification_provider_defect", provider=delivery.provider)
+        if delivery.attempts >= MAX_ATTEMPTS:
+            delivery.status = "failed"
+        else:
+            enqueue(
+                session,
+                DELIVER_JOB,
+                {"communication_id": str(communication.id), "channel": channel},
+                dedupe_key=f"{DELIVER_JOB}:{communication.id}:{channel}:{delivery.attempts}",
+                available_at=utcnow() + backoff(delivery.attempts, retry_after),
+            )
+    _finish(session, communication)
+    await session.flush()

@@ -1,0 +1,299 @@
+"""Recording a decided run: item states, communications, lines, actions, jobs, events.
+
+Rows are written with bulk inserts and updates (a first run over an imported
+ledger can touch many thousands of instalments); the run row itself says who
+ran it, when and with what result.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from arplatform.customers.models import Customer
+from arplatform.db.base import new_id, utcnow
+from arplatform.dunning.candidates import chunks
+from arplatform.dunning.models import (
+    Communication,
+    CommunicationLine,
+    Delivery,
+    DunningAction,
+    DunningItem,
+    DunningRun,
+)
+from arplatform.dunning.rules import Action
+from arplatform.dunning.run import Decided, Group, Outcome, pay_by
+from arplatform.events.service import emit
+from arplatform.jobs.outbox import enqueue
+
+DELIVER_JOB = "dunning.deliver"
+HAND_OVER_JOB = "dunning.hand_over"
+
+#: What each action records, and in which state it starts.
+ACTION_STATES = {
+    Action.INTERNAL_REVIEW: "open",
+    Action.CREDIT_HOLD: "completed",
+    Action.AGENCY_HANDOFF: "pending",
+    Action.INSURER_DECLARATION: "recorded",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    run_id: uuid.UUID
+    communication_ids: list[uuid.UUID]
+    action_ids: list[uuid.UUID]
+
+
+def _item_values(tenant_id: uuid.UUID, outcome: Outcome, as_of: date) -> dict[str, Any]:
+    row, decision = outcome.candidate, outcome.decision
+    applied = decision.level is not None
+    return {
+        "tenant_id": tenant_id,
+        "id": row.item_id or new_id(),
+        "instalment_id": row.instalment_id,
+        "invoice_id": row.invoice_id,
+        "customer_id": row.customer_id,
+        "level": decision.level if applied else row.level,
+        "level_on": as_of if applied else row.level_on,
+        "next_on": decision.next_on,
+        "state": decision.state.value,
+        "updated_at": utcnow(),
+    }
+
+
+async def _record_items(session: AsyncSession, tenant_id: uuid.UUID, decided: Decided) -> None:
+    new: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    for outcome in decided.outcomes:
+        values = _item_values(tenant_id, outcome, decided.as_of)
+        (changed if outcome.candidate.item_id else new).append(values)
+    if new:
+        await session.execute(insert(DunningItem), new)
+    if changed:
+        for values in changed:
+            del values["instalment_id"], values["invoice_id"], values["customer_id"]
+        await session.execute(update(DunningItem), changed)
+
+
+async def _languages(session: AsyncSession, customer_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    languages: dict[uuid.UUID, str] = {}
+    for batch in chunks(customer_ids):
+        stmt = select(Customer.id, Customer.language).where(Customer.id.in_(batch))
+        languages.update({row[0]: row[1] for row in (await session.execute(stmt)).all()})
+    return languages
+
+
+def _next_step(decided: Decided, group: Group) -> str | None:
+    levels = decided.book.ladders[group.plan_id].levels
+    if group.next_on is None or group.level_index + 1 >= len(levels):
+        return None
+    return levels[group.level_index + 1].actions[0].value
+
+
+def _communication(
+    decided: Decided, group: Group, run_id: uuid.UUID, reference: str, language: str
+) -> dict[str, Any]:
+    review = decided.settings.review_before_send
+    return {
+        "id": new_id(),
+        "run_id": run_id,
+        "customer_id": group.customer_id,
+        "reference": reference,
+        "level": group.level_index,
+        "level_name": group.level.name,
+        "plan_id": group.plan_id,
+        "template": group.level.template,
+        "actions": [a.value for a in group.level.actions],
+        "channels": [c.value for c in group.level.channels],
+        "currency": group.currency,
+        "language": language,
+        "notice_date": decided.as_of,
+        "pay_by": pay_by(decided.settings, decided.as_of),
+        "total_open": group.total_open,
+        "total_interest": group.total_interest,
+        "next_step": _next_step(decided, group),
+        "next_step_on": group.next_on,
+        "status": "draft" if review else "queued",
+    }
+
+
+def _lines(group: Group, communication_id: uuid.UUID, as_of: date) -> list[dict[str, Any]]:
+    ordered = sorted(
+        group.outcomes, key=lambda o: (o.candidate.due_date, o.candidate.invoice_number)
+    )
+    return [
+        {
+            "id": new_id(),
+            "communication_id": communication_id,
+            "position": position,
+            "invoice_id": o.candidate.invoice_id,
+            "instalment_id": o.candidate.instalment_id,
+            "invoice_number": o.candidate.invoice_number,
+            "instalment": o.candidate.seq,
+            "issue_date": o.candidate.issue_date,
+            "due_date": o.candidate.due_date,
+            "days_overdue": (as_of - o.candidate.due_date).days,
+            "amount": o.candidate.amount,
+            "open_amount": o.dunned_amount,
+            "interest": group.interest.get(o.candidate.invoice_id, 0),
+        }
+        for position, o in enumerate(ordered, start=1)
+    ]
+
+
+async def _first_reference(session: AsyncSession, as_of: date) -> int:
+    earlier = await session.scalar(
+        select(func.count()).select_from(Communication).where(Communication.notice_date == as_of)
+    )
+    return int(earlier or 0) + 1
+
+
+async def _record_communications(
+    session: AsyncSession, decided: Decided, run_id: uuid.UUID
+) -> list[dict[str, Any]]:
+    groups = [g for g in decided.groups if g.level.communicates]
+    languages = await _languages(session, {g.customer_id for g in groups})
+    number = await _first_reference(session, decided.as_of)
+    communications: list[dict[str, Any]] = []
+    lines: list[dict[str, Any]] = []
+    deliveries: list[dict[str, Any]] = []
+    for group in groups:
+        reference = f"D{decided.as_of:%Y%m%d}-{number:05d}"
+        number += 1
+        row = _communication(decided, group, run_id, reference, languages[group.customer_id])
+        communications.append(row)
+        lines.extend(_lines(group, row["id"], decided.as_of))
+        deliveries.extend(
+            {"id": new_id(), "communication_id": row["id"], "channel": channel, "status": "pending"}
+            for channel in row["channels"]
+        )
+    for model, rows in (
+        (Communication, communications),
+        (CommunicationLine, lines),
+        (Delivery, deliveries),
+    ):
+        if rows:
+            await session.execute(insert(model), rows)
+    return communications
+
+
+def queue_delivery(session: AsyncSession, communication_id: uuid.UUID, channels: list[str]) -> None:
+    """Enqueue one delivery job per channel (after commit, through the outbox)."""
+    for channel in channels:
+        enqueue(
+            session,
+            DELIVER_JOB,
+            {"communication_id": str(communication_id), "channel": channel},
+            dedupe_key=f"{DELIVER_JOB}:{communication_id}:{channel}",
+        )
+
+
+def _action_rows(
+    decided: Decided, run_id: uuid.UUID, communications: dict[tuple[uuid.UUID, int, str], uuid.UUID]
+) -> list[dict[str, Any]]:
+    rows = []
+    for group in decided.groups:
+        for action in group.level.actions:
+            if action not in ACTION_STATES:
+                continue
+            rows.append(
+                {
+                    "id": new_id(),
+                    "run_id": run_id,
+                    "customer_id": group.customer_id,
+                    "communication_id": communications.get(
+                        (group.customer_id, group.level_index, group.currency)
+                    ),
+                    "action": action.value,
+                    "level_name": group.level.name,
+                    "currency": group.currency,
+                    "amount": group.total_open,
+                    "invoice_ids": sorted({str(o.candidate.invoice_id) for o in group.outcomes}),
+                    "status": ACTION_STATES[action],
+                }
+            )
+    return rows
+
+
+async def _apply_actions(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    await session.execute(insert(DunningAction), rows)
+    held = sorted({row["customer_id"] for row in rows if row["action"] == Action.CREDIT_HOLD})
+    for batch in chunks(held):
+        await session.execute(
+            update(Customer)
+            .where(Customer.id.in_(batch), Customer.credit_hold.is_(False))
+            .values(credit_hold=True, version=Customer.version + 1, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    for row in rows:
+        if row["action"] == Action.CREDIT_HOLD:
+            _emit_customer(session, "customer.credit_hold", row)
+        elif row["action"] == Action.AGENCY_HANDOFF:
+            enqueue(session, HAND_OVER_JOB, {"action_id": str(row["id"])})
+
+
+def _emit_customer(session: AsyncSession, event_type: str, row: dict[str, Any]) -> None:
+    emit(
+        session,
+        event_type,
+        resource_type="customer",
+        resource_id=row["customer_id"],
+        resource_version=None,
+        data={
+            "level": row.get("level_name"),
+            "currency": row.get("currency"),
+            "amount": str(row.get("amount")),
+            "communication_id": str(row["communication_id"])
+            if row.get("communication_id")
+            else None,
+        },
+    )
+
+
+def _emit_escalations(session: AsyncSession, decided: Decided, comms: list[dict[str, Any]]) -> None:
+    for row in comms:
+        if row["level"] > 0:
+            _emit_customer(
+                session,
+                "dunning.escalated",
+                {
+                    **row,
+                    "level_name": row["level_name"],
+                    "amount": row["total_open"],
+                    "communication_id": row["id"],
+                },
+            )
+
+
+async def record_run(session: AsyncSession, decided: Decided, trigger: str) -> Recorded:
+    """Write what ``decided`` says and queue the deliveries (drafts wait for review)."""
+    tenant_id: uuid.UUID = session.info["tenant_id"]
+    run = DunningRun(
+        id=new_id(), as_of=decided.as_of, trigger=trigger, examined=len(decided.outcomes)
+    )
+    session.add(run)
+    await session.flush()
+    await _record_items(session, tenant_id, decided)
+    comms = await _record_communications(session, decided, run.id)
+    by_group = {(c["customer_id"], c["level"], c["currency"]): c["id"] for c in comms}
+    actions = _action_rows(decided, run.id, by_group)
+    await _apply_actions(session, actions)
+    _emit_escalations(session, decided, comms)
+    if not decided.settings.review_before_send:
+        for row in comms:
+            queue_delivery(session, row["id"], row["channels"])
+    run.communications, run.actions = len(comms), len(actions)
+    if trigger == "schedule":
+        decided.settings.last_run_on = max(
+            decided.as_of, decided.settings.last_run_on or decided.as_of
+        )
+    await session.flush()
+    return Recorded(run.id, [c["id"] for c in comms], [a["id"] for a in actions])
