@@ -34,6 +34,15 @@ from arplatform.collections.routes import (
 )
 from arplatform.customers.routes import CustomerController
 from arplatform.db.session import Database
+from arplatform.dunning.routes import (
+    CommunicationController,
+    DunningActionController,
+    DunningExclusionController,
+    DunningPlanController,
+    DunningRunController,
+    DunningSettingsController,
+    DunningTemplateController,
+)
 from arplatform.events.routes import EventController
 from arplatform.imports.routes import ImportController
 from arplatform.integrations.providers import load_providers
@@ -164,6 +173,13 @@ def create_app(
             StatementController,
             EventController,
             AuditController,
+            DunningRunController,
+            CommunicationController,
+            DunningPlanController,
+            DunningSettingsController,
+            DunningExclusionController,
+            DunningTemplateController,
+            DunningActionController,
             IntegrationController,
             ImportController,
             list_plugins,

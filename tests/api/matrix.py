@@ -75,6 +75,26 @@ SAMPLES: dict[str, Callable[[Ids], dict[str, Any]]] = {
         "schedule": [{"due_date": "2026-12-15"}, {"due_date": "2027-01-15"}],
     },
     "PlanCancel": lambda ids: {},
+    "RunCreate": lambda ids: {"as_of": "2026-11-20", "dry_run": True},
+    "CommunicationEdit": lambda ids: {"subject": "Reminder"},
+    "DunningPlanCreate": lambda ids: {
+        "name": f"Plan {uuid.uuid4().hex[:8]}",
+        "levels": [{"name": "Reminder", "offset_days": 3, "actions": ["reminder"]}],
+    },
+    "DunningPlanUpdate": lambda ids: {"min_gap_days": 2},
+    "DunningSettingsUpdate": lambda ids: {"review_before_send": True},
+    "CustomerDunningUpdate": lambda ids: {"excluded": True},
+    "InvoiceDunningUpdate": lambda ids: {"excluded": True},
+    "TemplateCreate": lambda ids: {
+        "template": "reminder",
+        "language": "en",
+        "source": "{% block subject %}Reminder{% endblock %}{% block body %}{{ reference }}"
+        "{% endblock %}",
+    },
+    "TemplateUpdate": lambda ids: {
+        "source": "{% block subject %}S{% endblock %}{% block body %}B{% endblock %}"
+    },
+    "ActionDone": lambda ids: {},
 }
 #: Objects a sample names beyond its body's top-level ``*_id`` fields, made from the same ids.
 SAMPLE_NEEDS: dict[str, tuple[str, ...]] = {"PlanCreate": ("invoice_id",)}

@@ -24,7 +24,7 @@ from arplatform.auth.tokens import Role
 from arplatform.db.base import Base
 from arplatform.db.session import Database
 from tests.api.matrix import SAMPLE_NEEDS, SAMPLES, Operation, collection_of, operations
-from tests.support import Api, TenantHandle
+from tests.support import Api, TenantHandle, invoice_body
 
 WRITES = {"POST", "PATCH", "PUT", "DELETE"}
 
@@ -58,6 +58,28 @@ class Matrix:
             b'"country":"DE","currency":"EUR"}\n',
             headers={**self.a.headers(), "Content-Type": "application/x-ndjson"},
         )
+        self._dunning()
+
+    def _dunning(self) -> None:
+        """Drafts wait for review; a run 18 days after the due date leaves a review task."""
+        settings = self.call(
+            "PATCH", "/v1/dunning-settings", self.a, body={"review_before_send": True}
+        )
+        assert settings.status_code == 200, settings.text
+        self.draft_communication()
+        run = self.call("POST", "/v1/dunning-runs", self.a, body={"as_of": "2026-11-20"})
+        assert run.status_code == 201, run.text
+
+    def draft_communication(self) -> str:
+        """A new draft reminder of tenant A (each review operation needs one of its own)."""
+        customer = self.call("POST", "/v1/customers", self.a, body=SAMPLES["CustomerCreate"]({}))
+        customer_id = customer.json()["id"]
+        invoice = invoice_body(customer_id, due_date="2026-11-02")
+        assert self.call("POST", "/v1/invoices", self.a, body=invoice).status_code == 201
+        run = self.call("POST", "/v1/dunning-runs", self.a, body={"as_of": "2026-11-05"})
+        assert run.status_code == 201, run.text
+        ours = [c for c in run.json()["communications"] if c["customer_id"] == customer_id]
+        return str(ours[0]["id"])
 
     def call(
         self, method: str, url: str, tenant: TenantHandle | None, role: Role = Role.ADMIN, **kw: Any
@@ -72,6 +94,8 @@ class Matrix:
 
     def owned(self, param: str) -> str:
         """A fresh object of tenant A for ``{param}``: created from a sample, else listed."""
+        if param == "communication_id":
+            return self.draft_communication()
         collection = collection_of(param, self.document)
         create = next((o for o in self.ops if o.label == f"POST {collection}"), None)
         if create is not None and create.body_schema in SAMPLES:

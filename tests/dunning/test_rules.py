@@ -18,6 +18,7 @@ from arplatform.dunning.rules import (
     ItemState,
     Ladder,
     Level,
+    Minimum,
     decide,
     default_levels,
     level_date,
@@ -146,10 +147,10 @@ def test_a_level_below_its_minimum_stops_escalation_before_it() -> None:
     levels[4] = Level(
         name="Legal letter",
         offset_days=30,
-        actions=(Action.LEGAL_LETTER,),
-        channels=(Channel.LETTER,),
+        actions=[Action.LEGAL_LETTER],
+        channels=[Channel.LETTER],
         template="legal_letter",
-        min_amount={"EUR": Decimal("5000")},
+        min_amount=[Minimum(currency="EUR", amount="5000")],
     )
     ladder = Ladder(levels=tuple(levels))
     applied = run_days(
@@ -182,7 +183,7 @@ def ladders(draw: st.DrawFn) -> Ladder:
                 name=f"level {len(levels)}",
                 offset_days=draw(st.integers(1, 20)) if relative else offset,
                 anchor=Anchor.PREVIOUS_LEVEL if relative else Anchor.DUE_DATE,
-                actions=(Action.REMINDER,),
+                actions=[Action.REMINDER],
                 skippable=draw(st.booleans()),
             )
         )

@@ -17,6 +17,7 @@ from arplatform.auth.models import ApiClient
 from arplatform.auth.tokens import Principal, Role
 from arplatform.db.base import new_id, utcnow
 from arplatform.db.session import Database
+from arplatform.dunning.plans import ensure_defaults
 from arplatform.events.service import emit
 from arplatform.tenants.models import Tenant
 
@@ -103,6 +104,7 @@ async def create_tenant(
     async with db.session(tenant.id, actor="platform") as session, session.begin():
         session.add(tenant)
         await session.flush()
+        await ensure_defaults(session)
         return await add_client(session, tenant.id, f"{name} admin", [Role.ADMIN])
 
 

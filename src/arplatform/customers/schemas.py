@@ -13,6 +13,7 @@ from msgspec import UNSET, UnsetType
 from arplatform.api.types import (
     BLANK,
     CONTROL,
+    TEXT_PATTERN,
     Amount,
     CountryCode,
     CurrencyCode,
@@ -71,14 +72,15 @@ class PaymentTerms(StrictStruct):
 
 
 Contacts = Annotated[list[Contact], msgspec.Meta(max_length=20)]
-AddressLine = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+AddressLine = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=TEXT_PATTERN)]
 
 
 class PostalAddress(StrictStruct):
-    """Where letters go: street lines in order, then postal code, city, region, country."""
+    """Where letters go: street and building (``line1``, ``line2``), postal code, city, country."""
 
-    lines: Annotated[list[AddressLine], msgspec.Meta(min_length=1, max_length=4)]
+    line1: AddressLine
     country: CountryCode
+    line2: AddressLine | None = None
     postal_code: Annotated[str, msgspec.Meta(min_length=1, max_length=16)] | None = None
     city: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] | None = None
     region: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] | None = None

@@ -15,6 +15,7 @@ from arplatform.collections.models import (
     PromiseInvoice,
 )
 from arplatform.customers.models import Customer
+from arplatform.db.base import Base
 from arplatform.dunning.models import (
     Communication,
     CommunicationLine,
@@ -28,7 +29,6 @@ from arplatform.dunning.models import (
     InvoiceExclusion,
     TemplateOverride,
 )
-from arplatform.db.base import Base
 from arplatform.events.models import Event
 from arplatform.imports.models import ImportJob
 from arplatform.integrations.models import Integration

@@ -27,7 +27,7 @@ TIMEOUT_SECONDS = 60
 
 async def _case(session: AsyncSession, action: DunningAction) -> CollectionCase:
     tenant = await session.get(Tenant, session.info["tenant_id"])
-    customer = await session.get(Customer, action.customer_id)
+    customer = await session.scalar(select(Customer).where(Customer.id == action.customer_id))
     settings = await session.scalar(select(DunningSettings))
     assert tenant is not None and customer is not None
     ids = [uuid.UUID(value) for value in action.invoice_ids]
@@ -84,7 +84,9 @@ async def hand_over(session: AsyncSession, providers: Providers, action_id: uuid
     Idempotent: the action id is the case id the agency deduplicates on, and an
     action no longer pending is left alone.
     """
-    action = await session.get(DunningAction, action_id, with_for_update=True)
+    action = await session.scalar(
+        select(DunningAction).where(DunningAction.id == action_id).with_for_update()
+    )
     if action is None or action.status != "pending":
         return
     integration = await session.scalar(

@@ -36,7 +36,7 @@ def _address(document: dict[str, Any] | None) -> Address | None:
     if not document:
         return None
     return Address(
-        lines=tuple(document.get("lines", ())),
+        lines=tuple(line for line in (document.get("line1"), document.get("line2")) if line),
         postal_code=document.get("postal_code"),
         city=document.get("city"),
         region=document.get("region"),

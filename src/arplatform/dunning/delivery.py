@@ -83,7 +83,9 @@ async def _compose_and_send(
     session: AsyncSession, providers: Providers, communication: Communication, channel: str
 ) -> tuple[str, DeliveryResult]:
     tenant = await session.get(Tenant, session.info["tenant_id"])
-    customer = await session.get(Customer, communication.customer_id)
+    customer = await session.scalar(
+        select(Customer).where(Customer.id == communication.customer_id)
+    )
     assert tenant is not None and customer is not None
     settings = await ensure_defaults(session)
     to = compose.recipients(customer, channel)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import msgspec
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arplatform.api.problems import FieldError, InvalidInput
+from arplatform.bounds import EARLIEST
 from arplatform.customers.models import Customer
 from arplatform.dunning.models import CustomerDunning, DunningItem, DunningPlan, DunningSettings
 from arplatform.dunning.rules import Anchor, ItemState, Ladder, Level, default_levels
@@ -130,15 +132,15 @@ async def plan_book(session: AsyncSession) -> PlanBook:
     )
 
 
-async def reconsider(session: AsyncSession, on: object, *criteria: object) -> None:
-    """Make the next run look again at the instalments matching ``criteria`` (plan changed...).
+async def reconsider(session: AsyncSession, *criteria: Any) -> None:
+    """Make the next run, whatever its day, look again at the instalments matching ``criteria``.
 
-    Settled or completed items are left alone unless the criteria name them.
+    For a plan changed, an exclusion set or lifted; settled items are left alone.
     """
     await session.execute(
         update(DunningItem)
-        .where(DunningItem.state != ItemState.SETTLED, *criteria)  # type: ignore[arg-type]
-        .values(next_on=on)
+        .where(DunningItem.state != ItemState.SETTLED, *criteria)
+        .values(next_on=EARLIEST)
         .execution_options(synchronize_session=False)
     )
 

@@ -173,13 +173,14 @@ async def _record_communications(
             {"id": new_id(), "communication_id": row["id"], "channel": channel, "status": "pending"}
             for channel in row["channels"]
         )
+    tenant_id = session.info["tenant_id"]
     for model, rows in (
         (Communication, communications),
         (CommunicationLine, lines),
         (Delivery, deliveries),
     ):
         if rows:
-            await session.execute(insert(model), rows)
+            await session.execute(insert(model), [{"tenant_id": tenant_id, **r} for r in rows])
     return communications
 
 
@@ -224,7 +225,8 @@ def _action_rows(
 async def _apply_actions(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
-    await session.execute(insert(DunningAction), rows)
+    tenant_id = session.info["tenant_id"]
+    await session.execute(insert(DunningAction), [{"tenant_id": tenant_id, **r} for r in rows])
     held = sorted({row["customer_id"] for row in rows if row["action"] == Action.CREDIT_HOLD})
     for batch in chunks(held):
         await session.execute(

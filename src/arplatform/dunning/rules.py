@@ -40,6 +40,7 @@ from typing import Annotated
 
 import msgspec
 
+from arplatform.api.types import Amount, CurrencyCode
 from arplatform.invoices.rules import next_business_day
 
 ZERO = Decimal(0)
@@ -87,18 +88,25 @@ Name = Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
 TemplateName = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 
 
+class Minimum(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The smallest dunned amount in one currency for a level to apply."""
+
+    currency: CurrencyCode
+    amount: Amount
+
+
 class Level(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """One step of a dunning plan (see the module docstring for how dates are read)."""
 
     name: Name
     offset_days: Offset
-    actions: Annotated[tuple[Action, ...], msgspec.Meta(min_length=1, max_length=8)]
+    actions: Annotated[list[Action], msgspec.Meta(min_length=1, max_length=8)]
     anchor: Anchor = Anchor.DUE_DATE
-    channels: Annotated[tuple[Channel, ...], msgspec.Meta(max_length=3)] = ()
+    channels: Annotated[list[Channel], msgspec.Meta(max_length=3)] = []
     #: Template of the communication; required when the level has channels.
     template: TemplateName | None = None
-    #: Smallest dunned amount per currency (ISO 4217 code -> decimal string).
-    min_amount: dict[Annotated[str, msgspec.Meta(pattern="^[A-Z]{3}$")], Decimal] = {}
+    #: Smallest dunned amount per currency; none for a currency: no minimum.
+    min_amount: Annotated[list[Minimum], msgspec.Meta(max_length=20)] = []
     #: Whether a catch-up may jump over this level when a later one is due too.
     skippable: bool = False
 
@@ -159,8 +167,8 @@ class Decision:
 def _applies(level: Level, item: Instalment) -> bool:
     if item.small_debt and level.manual:
         return False
-    minimum = level.min_amount.get(item.currency)
-    return minimum is None or item.dunned_amount >= minimum
+    minimum = next((m.amount for m in level.min_amount if m.currency == item.currency), None)
+    return minimum is None or item.dunned_amount >= Decimal(minimum)
 
 
 def level_date(
@@ -266,20 +274,20 @@ def default_levels() -> tuple[Level, ...]:
     The two reminders may be jumped over when a later level is already due; the
     review, the formal notice, the legal letter and the hand-over may not.
     """
-    email = (Channel.EMAIL,)
-    reminder = (Action.REMINDER,)
+    email = [Channel.EMAIL]
+    reminder = [Action.REMINDER]
     return (
         Level(name="Reminder before due date", offset_days=-7, actions=reminder,
               channels=email, template="pre_due_reminder", skippable=True),
         Level(name="Friendly reminder", offset_days=1, actions=reminder,
               channels=email, template="reminder", skippable=True),
         Level(name="Review of the customer", offset_days=15,
-              actions=(Action.INTERNAL_REVIEW,)),
-        Level(name="Formal notice", offset_days=16, actions=(Action.FORMAL_NOTICE,),
+              actions=[Action.INTERNAL_REVIEW]),
+        Level(name="Formal notice", offset_days=16, actions=[Action.FORMAL_NOTICE],
               channels=email, template="formal_notice"),
-        Level(name="Legal letter", offset_days=30, actions=(Action.LEGAL_LETTER,),
-              channels=(Channel.EMAIL, Channel.LETTER), template="legal_letter"),
+        Level(name="Legal letter", offset_days=30, actions=[Action.LEGAL_LETTER],
+              channels=[Channel.EMAIL, Channel.LETTER], template="legal_letter"),
         Level(name="Collection agency", offset_days=31,
-              actions=(Action.AGENCY_HANDOFF, Action.INSURER_DECLARATION, Action.STOP),
+              actions=[Action.AGENCY_HANDOFF, Action.INSURER_DECLARATION, Action.STOP],
               channels=email, template="agency_handoff"),
     )  # fmt: skip

@@ -45,6 +45,8 @@ def _new_customer(run: Run, ref: str, values: dict[str, Any]) -> dict[str, Any]:
         "contacts": [],
         "risk_tier": None,
         "credit_limit": None,
+        "address": None,
+        "credit_hold": False,
         "created_at": run.now,
         "updated_at": run.now,
         "version": 1,
