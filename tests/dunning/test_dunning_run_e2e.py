@@ -118,7 +118,7 @@ def test_dispute_promise_plan_and_exclusion_pause_and_payment_stops(
         dispute = {"invoice_id": invoice["id"], "reason": "pricing", "opened_on": "2026-11-03"}
         _post(running, tenant, "/v1/disputes", dispute)
     _post(running, tenant, "/v1/promises", {
-        "customer_id": hans["customer"]["id"], "amount": "357.00",
+        "customer_id": hans["customer"]["id"], "amount": "300.00",
         "made_on": "2026-11-03", "promised_date": "2026-11-10", "source": "phone",
     })  # fmt: skip
     _post(running, tenant, f"/v1/customers/{hant['customer']['id']}/dunning", {"excluded": True})
@@ -129,9 +129,11 @@ def test_dispute_promise_plan_and_exclusion_pause_and_payment_stops(
     wait_for_mail(received, 1)
     # Payment in full stops the sequence: nothing more for that customer.
     _post(running, tenant, "/v1/payments", {
-        "customer_id": hans["customer"]["id"], "amount": "357.00", "received_on": "2026-11-12",
+        "customer_id": hans["customer"]["id"], "amount": "300.00", "received_on": "2026-11-12",
+        "auto_allocate": True,
     })  # fmt: skip
-    assert _run(running, tenant, "2026-11-20")["communications"] == []
+    stopped = _run(running, tenant, "2026-11-20")
+    assert stopped["communications"] == [] and stopped["actions"] == []  # no review either
     # Lifting the exclusion: the excluded customer is dunned at the level that applies now.
     _post(running, tenant, f"/v1/customers/{hant['customer']['id']}/dunning", {"excluded": False})
     lifted = _run(running, tenant, "2026-11-20")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +19,7 @@ from arplatform.integrations.models import Integration
 from arplatform.integrations.providers import Providers, build_provider
 from arplatform.invoices.models import Invoice
 from arplatform.jobs.outbox import enqueue
+from arplatform.money import round_money
 from arplatform.plugins.contracts.collection_agency import CollectionCase, DunningStep, OpenInvoice
 from arplatform.plugins.contracts.common import Money, Party, PermanentProviderError
 from arplatform.tenants.models import Tenant
@@ -40,8 +42,8 @@ async def _case(session: AsyncSession, action: DunningAction) -> CollectionCase:
         )
     ).all()
 
-    def money(amount: object) -> Money:
-        return Money(amount=amount, currency=action.currency)  # type: ignore[arg-type]
+    def money(amount: Decimal) -> Money:
+        return Money(amount=round_money(amount, action.currency), currency=action.currency)
 
     return CollectionCase(
         case_id=str(action.id),
@@ -67,7 +69,7 @@ async def _case(session: AsyncSession, action: DunningAction) -> CollectionCase:
             )
             for invoice in invoices
         ),
-        total=money(sum((i.open_amount for i in invoices), start=0)),
+        total=money(sum((i.open_amount for i in invoices), start=Decimal(0))),
         dunning_history=tuple(
             DunningStep(
                 sent_on=step.notice_date, level=step.level_name, channel=",".join(step.channels)

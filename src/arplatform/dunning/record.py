@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arplatform.customers.models import Customer
@@ -67,6 +67,21 @@ def _item_values(tenant_id: uuid.UUID, outcome: Outcome, as_of: date) -> dict[st
     }
 
 
+_ITEMS: Table = DunningItem.__table__  # type: ignore[assignment]
+#: One statement executed for many rows (executemany), keyed by the item's primary key.
+_UPDATE_ITEM = (
+    update(_ITEMS)
+    .where(_ITEMS.c.tenant_id == bindparam("b_tenant_id"), _ITEMS.c.id == bindparam("b_id"))
+    .values(
+        level=bindparam("b_level"),
+        level_on=bindparam("b_level_on"),
+        next_on=bindparam("b_next_on"),
+        state=bindparam("b_state"),
+        updated_at=bindparam("b_updated_at"),
+    )
+)
+
+
 async def _record_items(session: AsyncSession, tenant_id: uuid.UUID, decided: Decided) -> None:
     new: list[dict[str, Any]] = []
     changed: list[dict[str, Any]] = []
@@ -74,11 +89,11 @@ async def _record_items(session: AsyncSession, tenant_id: uuid.UUID, decided: De
         values = _item_values(tenant_id, outcome, decided.as_of)
         (changed if outcome.candidate.item_id else new).append(values)
     if new:
-        await session.execute(insert(DunningItem), new)
+        await session.execute(insert(_ITEMS), new)
     if changed:
-        for values in changed:
-            del values["instalment_id"], values["invoice_id"], values["customer_id"]
-        await session.execute(update(DunningItem), changed)
+        await session.execute(
+            _UPDATE_ITEM, [{f"b_{k}": v for k, v in row.items()} for row in changed]
+        )
 
 
 async def _languages(session: AsyncSession, customer_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
@@ -180,7 +195,8 @@ async def _record_communications(
         (Delivery, deliveries),
     ):
         if rows:
-            await session.execute(insert(model), [{"tenant_id": tenant_id, **r} for r in rows])
+            table: Table = model.__table__  # type: ignore[assignment]
+            await session.execute(insert(table), [{"tenant_id": tenant_id, **r} for r in rows])
     return communications
 
 
@@ -226,7 +242,8 @@ async def _apply_actions(session: AsyncSession, rows: list[dict[str, Any]]) -> N
     if not rows:
         return
     tenant_id = session.info["tenant_id"]
-    await session.execute(insert(DunningAction), [{"tenant_id": tenant_id, **r} for r in rows])
+    table: Table = DunningAction.__table__  # type: ignore[assignment]
+    await session.execute(insert(table), [{"tenant_id": tenant_id, **r} for r in rows])
     held = sorted({row["customer_id"] for row in rows if row["action"] == Action.CREDIT_HOLD})
     for batch in chunks(held):
         await session.execute(

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import msgspec
-from sqlalchemy import and_, func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arplatform.api.pagination import fetch_one
@@ -248,26 +248,27 @@ async def effectiveness(session: AsyncSession, date_from: date, date_to: date) -
 
     A notice counts as paid when every invoice it listed was paid by 14 days after it.
     """
-    unpaid = (
-        select(CommunicationLine.communication_id)
+    rows = await session.execute(
+        select(
+            Communication.id, Communication.level_name, Communication.notice_date, Invoice.paid_on
+        )
+        .join(CommunicationLine, CommunicationLine.communication_id == Communication.id)
         .join(Invoice, Invoice.id == CommunicationLine.invoice_id)
         .where(
-            CommunicationLine.communication_id == Communication.id,
-            func.coalesce(Invoice.paid_on, date.max) > Communication.notice_date + PAID_WITHIN,
+            Communication.status == "sent", Communication.notice_date.between(date_from, date_to)
         )
-        .exists()
     )
-    rows = await session.execute(
-        select(Communication.level_name, func.count(), func.count().filter(~unpaid))
-        .where(
-            and_(
-                Communication.status == "sent",
-                Communication.notice_date.between(date_from, date_to),
-            )
-        )
-        .group_by(Communication.level_name)
-        .order_by(Communication.level_name)
-    )
+    paid: dict[uuid.UUID, bool] = {}
+    levels: dict[uuid.UUID, str] = {}
+    for communication_id, level_name, notice_date, paid_on in rows.all():
+        in_time = paid_on is not None and paid_on <= notice_date + PAID_WITHIN
+        paid[communication_id] = paid.get(communication_id, True) and in_time
+        levels[communication_id] = level_name
+    totals: dict[str, list[int]] = {}
+    for communication_id, level_name in levels.items():
+        counts = totals.setdefault(level_name, [0, 0])
+        counts[0] += 1
+        counts[1] += paid[communication_id]
     return EffectivenessOut(
         date_from=date_from,
         date_to=date_to,
@@ -275,9 +276,9 @@ async def effectiveness(session: AsyncSession, date_from: date, date_to: date) -
             LevelEffectiveness(
                 level_name=name,
                 communications=total,
-                paid_within_14_days=paid,
-                share=str((Decimal(paid) / Decimal(total)).quantize(Decimal("0.0001"))),
+                paid_within_14_days=in_time,
+                share=str((Decimal(in_time) / Decimal(total)).quantize(Decimal("0.0001"))),
             )
-            for name, total, paid in rows.all()
+            for name, (total, in_time) in sorted(totals.items())
         ],
     )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import calendar
+import functools
 from collections import defaultdict
-from collections.abc import Container, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -74,14 +75,21 @@ def next_business_day(day: date, country: str) -> date:
     Holidays are those of ``country`` in the ``holidays`` calendar; a country it
     does not know is treated as having weekends only.
     """
-    calendar_: Container[date]
-    try:
-        calendar_ = holidays.country_holidays(country, years=range(day.year, day.year + 2))
-    except NotImplementedError:
-        calendar_ = ()
-    while day.weekday() >= SATURDAY or day in calendar_:
+    while day.weekday() >= SATURDAY or day in public_holidays(country, day.year):
         day += timedelta(days=1)
     return day
+
+
+@functools.lru_cache(maxsize=256)
+def public_holidays(country: str, year: int) -> frozenset[date]:
+    """The public holidays of ``country`` in ``year`` (none for a country not in the calendar).
+
+    Cached: building a calendar costs milliseconds, and dunning asks for it per instalment.
+    """
+    try:
+        return frozenset(holidays.country_holidays(country, years=year))
+    except NotImplementedError:
+        return frozenset()
 
 
 def terms_due_date(terms: PaymentTermsRule, basis_day: date, country: str) -> date:
