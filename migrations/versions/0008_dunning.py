@@ -276,6 +276,9 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("tenant_id", "id", name=op.f("pk_dunning_communications")),
+        sa.UniqueConstraint(
+            "tenant_id", "reference", name=op.f("uq_dunning_communications_tenant_id_reference")
+        ),
     )
     op.create_index(
         "ix_dunning_communications_customer",
@@ -387,7 +390,9 @@ def upgrade() -> None:
         sa.Column("instalment_id", sa.Uuid(), nullable=False),
         sa.Column("invoice_id", sa.Uuid(), nullable=False),
         sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column("plan_id", sa.Uuid(), nullable=True),
         sa.Column("level", sa.Integer(), nullable=True),
+        sa.Column("level_name", sa.String(length=80), nullable=True),
         sa.Column("level_on", sa.Date(), nullable=True),
         sa.Column("next_on", sa.Date(), nullable=True),
         sa.Column("state", sa.String(length=16), nullable=False),

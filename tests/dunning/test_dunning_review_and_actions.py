@@ -99,7 +99,7 @@ def test_letters_go_to_the_print_folder_and_cases_to_the_agency(
     running: Api, inbox: tuple[Inbox, int], agency: StandInAgency, tmp_path: Path
 ) -> None:
     received, port = inbox
-    tenant, customers = _setup(running, port)
+    tenant, customers = _setup(running, port, due="2026-10-01")
     _post(running, tenant, "/v1/integrations", {
         "kind": "notification_channel", "provider": "letter-pdf",
         "config": {"directory": str(tmp_path / "print")},
@@ -119,9 +119,9 @@ def test_letters_go_to_the_print_folder_and_cases_to_the_agency(
         f"/v1/customers/{en['id']}", json={"address": address}, headers=tenant.headers()
     )
     assert patched.status_code == 200, patched.text
-    # Due 30 October: review on 16 November, formal notice on the 17th, legal letter on
-    # 1 December (14 days on), the agency the day after.
-    for day in ("2026-11-16", "2026-11-17", "2026-12-01", "2026-12-02"):
+    # Due 1 October: review on Friday 16, formal notice on Monday 19 (the 17th is a
+    # Saturday), legal letter 14 days on (2 November), the agency the day after.
+    for day in ("2026-10-16", "2026-10-19", "2026-11-02", "2026-11-03"):
         _run(running, tenant, day)
     letters = wait_until(
         lambda: sorted((tmp_path / "print").glob("*.pdf")), timeout=30, what="the legal letter"

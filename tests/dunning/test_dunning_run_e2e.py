@@ -22,7 +22,7 @@ def _post(api: Api, tenant: TenantHandle, path: str, body: dict[str, Any]) -> An
 
 
 def _setup(
-    api: Api, port: int, *, scheduled_runs: bool = False
+    api: Api, port: int, *, scheduled_runs: bool = False, due: str = "2026-10-30"
 ) -> tuple[TenantHandle, dict[str, dict[str, Any]]]:
     """A tenant with an SMTP integration and a customer in each language owing two invoices."""
     tenant = api.new_tenant("Nordhafen Maschinenbau GmbH")
@@ -49,7 +49,7 @@ def _setup(
                     "customer_id": customer["id"],
                     "number": f"INV-{language}-{n}",
                     "issue_date": "2026-10-01",
-                    "due_date": "2026-10-30",
+                    "due_date": due,
                     "lines": [{"description": "Pumps", "quantity": str(n), "unit_price": "100.00"}],
                 },
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -9,6 +10,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from arplatform.dunning.candidates import Candidate
 from arplatform.dunning.rules import (
     Action,
     Anchor,
@@ -23,6 +25,7 @@ from arplatform.dunning.rules import (
     default_levels,
     level_date,
 )
+from arplatform.dunning.run import position_in
 
 DEFAULT = Ladder(levels=default_levels(), min_gap_days=1, business_days_in="DE")
 CALENDAR_DAYS = Ladder(levels=default_levels(), min_gap_days=1)
@@ -296,3 +299,40 @@ def test_instalments_are_dunned_each_on_their_own_due_date(
         assert decide(ladder, first, as_of) == decide(ladder, second, as_of)
     alone = decide(ladder, _item(DUE + timedelta(days=first_due), open_amount=Decimal("1")), as_of)
     assert decide(ladder, first, as_of).level == alone.level
+
+
+def test_a_small_debt_stops_before_a_mandatory_level_it_is_too_small_for() -> None:
+    levels = list(default_levels())
+    levels[3] = Level(
+        name="Formal notice",
+        offset_days=16,
+        actions=[Action.FORMAL_NOTICE],
+        channels=[Channel.EMAIL],
+        template="formal_notice",
+        min_amount=[Minimum(currency="EUR", amount="100")],
+    )
+    ladder = Ladder(levels=tuple(levels))
+    small = _item(date(2026, 1, 30), open_amount=Decimal("50"), small_debt=True)
+    applied = run_days(ladder, small, every_day(date(2026, 1, 1), date(2026, 6, 1)))
+    assert [level for _, level in applied] == [0, 1]  # no review (manual), no notice: too small
+
+
+def test_a_level_beyond_a_shortened_plan_ends_the_sequence() -> None:
+    ladder = Ladder(levels=default_levels()[:3])
+    item = _item(date(2026, 1, 30), level=4, level_on=date(2026, 3, 3))
+    assert decide(ladder, item, date(2026, 6, 1)) == Decision(None, None, ItemState.COMPLETED)
+
+
+def test_after_a_plan_change_an_item_keeps_its_level_by_name() -> None:
+    other = Ladder(levels=(default_levels()[1], default_levels()[3]))
+    moved = uuid.uuid4()
+    row = Candidate(
+        instalment_id=uuid.uuid4(), invoice_id=uuid.uuid4(), customer_id=uuid.uuid4(),
+        invoice_number="INV-1", instalment_seq=1, seq=None, issue_date=date(2026, 1, 1),
+        due_date=date(2026, 1, 30), currency="EUR", amount=Decimal(1), open_amount=Decimal(1),
+        item_id=uuid.uuid4(), plan_id=uuid.uuid4(), level=3, level_name="Formal notice",
+        level_on=date(2026, 2, 17),
+    )  # fmt: skip
+    assert position_in(other, moved, row) == 1
+    assert position_in(other, moved, replace(row, level_name="Legal letter")) is None
+    assert position_in(DEFAULT, row.plan_id, row) == 3  # type: ignore[arg-type]

@@ -58,6 +58,8 @@ BLANK = r"\x20\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 #: Printable text: no control characters, no outer blanks.
 TEXT_PATTERN = rf"^[^{CONTROL}{BLANK}]([^{CONTROL}]*[^{CONTROL}{BLANK}])?$"
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=TEXT_PATTERN)]
+#: Free text over several lines (a letter, a template): anything but NUL.
+PROSE_PATTERN = r"^[^\x00]*$"
 #: A client's own reference: printable ASCII, no outer blanks.
 REFERENCE_PATTERN = r"^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$"
 Reference = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=REFERENCE_PATTERN)]

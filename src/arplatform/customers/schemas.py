@@ -81,9 +81,15 @@ class PostalAddress(StrictStruct):
     line1: AddressLine
     country: CountryCode
     line2: AddressLine | None = None
-    postal_code: Annotated[str, msgspec.Meta(min_length=1, max_length=16)] | None = None
-    city: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] | None = None
-    region: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] | None = None
+    postal_code: (
+        Annotated[str, msgspec.Meta(min_length=1, max_length=16, pattern=TEXT_PATTERN)] | None
+    ) = None
+    city: (
+        Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=TEXT_PATTERN)] | None
+    ) = None
+    region: (
+        Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=TEXT_PATTERN)] | None
+    ) = None
 
 
 class CustomerCreate(StrictStruct):

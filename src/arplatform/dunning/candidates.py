@@ -39,14 +39,17 @@ class Candidate:
     invoice_id: uuid.UUID
     customer_id: uuid.UUID
     invoice_number: str
-    seq: int | None  # set when the invoice has several instalments
+    instalment_seq: int
+    seq: int | None  # the same, shown only when the invoice has several instalments
     issue_date: date
     due_date: date
     currency: str
     amount: Decimal
     open_amount: Decimal  # zero once the invoice is paid, cancelled or written off
     item_id: uuid.UUID | None
+    plan_id: uuid.UUID | None  # the plan the item's level counts in
     level: int | None
+    level_name: str | None
     level_on: date | None
 
 
@@ -64,7 +67,9 @@ _COLUMNS = (
     Invoice.status,
     Invoice.total,
     DunningItem.id,
+    DunningItem.plan_id,
     DunningItem.level,
+    DunningItem.level_name,
     DunningItem.level_on,
 )
 
@@ -76,6 +81,7 @@ def _candidate(row: Any) -> Candidate:
         invoice_id=row[1],
         customer_id=row[2],
         invoice_number=row[3] or "",
+        instalment_seq=row[4],
         seq=row[4] if row[8] != row[11] else None,
         issue_date=row[5],
         due_date=row[6],
@@ -83,8 +89,10 @@ def _candidate(row: Any) -> Candidate:
         amount=row[8],
         open_amount=open_amount,
         item_id=row[12],
-        level=row[13],
-        level_on=row[14],
+        plan_id=row[13],
+        level=row[14],
+        level_name=row[15],
+        level_on=row[16],
     )
 
 

@@ -21,13 +21,15 @@ from sqlalchemy.orm import selectinload
 from arplatform.customers.models import Customer
 from arplatform.db.base import utcnow
 from arplatform.dunning import compose
-from arplatform.dunning.models import Communication
+from arplatform.dunning.models import Communication, Delivery
 from arplatform.dunning.plans import ensure_defaults
 from arplatform.dunning.record import DELIVER_JOB
+from arplatform.dunning.templates import TemplateError
 from arplatform.events.service import emit
 from arplatform.integrations.models import Integration
 from arplatform.integrations.providers import Providers, build_provider
 from arplatform.jobs.outbox import enqueue
+from arplatform.money import format_amount
 from arplatform.plugins.contracts.common import PermanentProviderError, TransientProviderError
 from arplatform.plugins.contracts.notification import DeliveryResult
 from arplatform.tenants.models import Tenant
@@ -102,11 +104,24 @@ async def _compose_and_send(
     return integration.provider, await _send(providers, integration, message)
 
 
-def _finish(session: AsyncSession, communication: Communication) -> None:
-    statuses = {d.status for d in communication.deliveries}
-    if not statuses <= DONE:
+async def _finish(session: AsyncSession, communication: Communication) -> None:
+    """Once every channel has an outcome: the communication is sent, or failed."""
+    await session.flush()
+    # Read afresh: another channel's job may have finished since this one started.
+    outcomes = dict(
+        (
+            await session.execute(
+                select(Delivery.channel, Delivery.status).where(
+                    Delivery.communication_id == communication.id
+                )
+            )
+        ).all()
+    )
+    if not set(outcomes.values()) <= DONE:
         return
-    delivered = statuses & {"sent", "queued"}
+    delivered = sorted(
+        channel for channel, status in outcomes.items() if status in ("sent", "queued")
+    )
     communication.status = "sent" if delivered else "failed"
     communication.sent_at = utcnow() if delivered else None
     if delivered:
@@ -120,10 +135,8 @@ def _finish(session: AsyncSession, communication: Communication) -> None:
                 "customer_id": str(communication.customer_id),
                 "reference": communication.reference,
                 "level": communication.level_name,
-                "channels": sorted(
-                    d.channel for d in communication.deliveries if d.status in delivered
-                ),
-                "total_open": str(communication.total_open),
+                "channels": delivered,
+                "total_open": format_amount(communication.total_open, communication.currency),
                 "currency": communication.currency,
             },
         )
@@ -152,7 +165,7 @@ async def deliver(
         delivery.status = str(result.status)
         delivery.provider_message_id = result.provider_message_id
         delivery.detail = result.detail
-    except (Undeliverable, PermanentProviderError) as exc:
+    except (Undeliverable, PermanentProviderError, TemplateError) as exc:
         delivery.status, delivery.detail = "failed", str(exc)[:500]
     except Exception as exc:
         retry_after = exc.retry_after if isinstance(exc, TransientProviderError) else None
@@ -169,5 +182,5 @@ async def deliver(
                 dedupe_key=f"{DELIVER_JOB}:{communication.id}:{channel}:{delivery.attempts}",
                 available_at=utcnow() + backoff(delivery.attempts, retry_after),
             )
-    _finish(session, communication)
+    await _finish(session, communication)
     await session.flush()

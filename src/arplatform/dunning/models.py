@@ -120,7 +120,11 @@ class DunningItem(TenantScoped, Base):
     instalment_id: Mapped[uuid.UUID]
     invoice_id: Mapped[uuid.UUID]
     customer_id: Mapped[uuid.UUID]
+    #: The plan ``level`` counts in; another plan now applies when it differs.
+    plan_id: Mapped[uuid.UUID | None]
     level: Mapped[int | None] = mapped_column(Integer)
+    #: The name of that level, to find it again when the plan has changed.
+    level_name: Mapped[str | None] = mapped_column(String(80))
     level_on: Mapped[date | None]
     next_on: Mapped[date | None]
     state: Mapped[str] = mapped_column(String(16))
@@ -145,6 +149,7 @@ class Communication(TenantScoped, Timestamped, Versioned, Audited, Base):
 
     __tablename__ = "dunning_communications"
     __table_args__ = (
+        UniqueConstraint("tenant_id", "reference"),
         _fk("customer_id", "customers"),
         _fk("run_id", "dunning_runs"),
         Index("ix_dunning_communications_status", "tenant_id", "status"),

@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from arplatform.api.problems import FieldError, InvalidInput
 from arplatform.bounds import EARLIEST
-from arplatform.customers.models import Customer
 from arplatform.dunning.models import CustomerDunning, DunningItem, DunningPlan, DunningSettings
 from arplatform.dunning.rules import Anchor, ItemState, Ladder, Level, default_levels
+from arplatform.dunning.templates import TEMPLATE_NAMES
 from arplatform.tenants.models import Tenant
 
 DEFAULT_PLAN_NAME = "Standard"
@@ -37,31 +37,43 @@ def check_levels(levels: tuple[Level, ...]) -> None:
     errors: list[FieldError] = []
     previous: int | None = None
     for index, level in enumerate(levels):
-        where = f"levels[{index}]"
-        if level.channels and level.template is None:
-            errors.append(
-                FieldError(
-                    field=f"{where}.template", message="a level with channels needs a template"
-                )
-            )
-        if level.anchor is Anchor.PREVIOUS_LEVEL and index > 0 and level.offset_days < 1:
-            errors.append(
-                FieldError(
-                    field=f"{where}.offset_days",
-                    message="must be at least 1 after the previous level",
-                )
-            )
+        errors.extend(_level_errors(f"levels[{index}]", level, first=index == 0))
         if level.anchor is Anchor.DUE_DATE:
             if previous is not None and level.offset_days <= previous:
                 errors.append(
-                    FieldError(
-                        field=f"{where}.offset_days",
-                        message="must be later than the previous level's",
-                    )
+                    _error(index, "offset_days", "must be later than the previous level's")
                 )
             previous = level.offset_days
     if errors:
-        raise InvalidInput("The plan's levels do not form a ladder", errors=errors)  # fmt: skip
+        raise InvalidInput("The plan's levels do not form a ladder", errors=errors)
+
+
+def _error(index: int, field: str, message: str) -> FieldError:
+    return FieldError(field=f"levels[{index}].{field}", message=message)
+
+
+def _level_errors(where: str, level: Level, *, first: bool) -> list[FieldError]:
+    errors = []
+    if level.channels and level.template is None:
+        errors.append(
+            FieldError(field=f"{where}.template", message="a level with channels needs a template")
+        )
+    if level.template is not None and level.template not in TEMPLATE_NAMES:
+        known = ", ".join(TEMPLATE_NAMES)
+        errors.append(
+            FieldError(field=f"{where}.template", message=f"no template of that name ({known})")
+        )
+    if level.anchor is Anchor.PREVIOUS_LEVEL and not first and level.offset_days < 1:
+        errors.append(
+            FieldError(
+                field=f"{where}.offset_days", message="must be at least 1 after the previous level"
+            )
+        )
+    for field in ("channels", "actions"):
+        values = getattr(level, field)
+        if len(set(values)) != len(values):
+            errors.append(FieldError(field=f"{where}.{field}", message="lists an entry twice"))
+    return errors  # fmt: skip
 
 
 async def ensure_defaults(session: AsyncSession) -> DunningSettings:
@@ -142,10 +154,4 @@ async def reconsider(session: AsyncSession, *criteria: Any) -> None:
         .where(DunningItem.state != ItemState.SETTLED, *criteria)
         .values(next_on=EARLIEST)
         .execution_options(synchronize_session=False)
-    )
-
-
-async def customers_of_tier(session: AsyncSession, tier: str) -> list[uuid.UUID]:
-    return list(
-        (await session.scalars(select(Customer.id).where(Customer.risk_tier == tier))).all()
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
@@ -30,10 +31,15 @@ from arplatform.dunning.rules import Action
 from arplatform.dunning.run import Decided, Group, Outcome, pay_by
 from arplatform.events.service import emit
 from arplatform.jobs.outbox import enqueue
+from arplatform.money import format_amount
 
 DELIVER_JOB = "dunning.deliver"
 HAND_OVER_JOB = "dunning.hand_over"
 
+#: Levels with these actions escalate (``dunning.escalated``); reminders do not.
+ESCALATIONS = frozenset(
+    {Action.FORMAL_NOTICE, Action.LEGAL_LETTER, Action.AGENCY_HANDOFF, Action.CREDIT_HOLD}
+)
 #: What each action records, and in which state it starts.
 ACTION_STATES = {
     Action.INTERNAL_REVIEW: "open",
@@ -50,8 +56,9 @@ class Recorded:
     action_ids: list[uuid.UUID]
 
 
-def _item_values(tenant_id: uuid.UUID, outcome: Outcome, as_of: date) -> dict[str, Any]:
-    row, decision = outcome.candidate, outcome.decision
+def _item_values(decided: Decided, tenant_id: uuid.UUID, outcome: Outcome) -> dict[str, Any]:
+    row, decision, level = outcome.candidate, outcome.decision, outcome.level
+    levels = decided.book.ladders[outcome.plan_id].levels
     applied = decision.level is not None
     return {
         "tenant_id": tenant_id,
@@ -59,8 +66,10 @@ def _item_values(tenant_id: uuid.UUID, outcome: Outcome, as_of: date) -> dict[st
         "instalment_id": row.instalment_id,
         "invoice_id": row.invoice_id,
         "customer_id": row.customer_id,
-        "level": decision.level if applied else row.level,
-        "level_on": as_of if applied else row.level_on,
+        "plan_id": outcome.plan_id,
+        "level": level,
+        "level_name": None if level is None else levels[level].name,
+        "level_on": decided.as_of if applied else (row.level_on if level is not None else None),
         "next_on": decision.next_on,
         "state": decision.state.value,
         "updated_at": utcnow(),
@@ -73,7 +82,9 @@ _UPDATE_ITEM = (
     update(_ITEMS)
     .where(_ITEMS.c.tenant_id == bindparam("b_tenant_id"), _ITEMS.c.id == bindparam("b_id"))
     .values(
+        plan_id=bindparam("b_plan_id"),
         level=bindparam("b_level"),
+        level_name=bindparam("b_level_name"),
         level_on=bindparam("b_level_on"),
         next_on=bindparam("b_next_on"),
         state=bindparam("b_state"),
@@ -86,7 +97,7 @@ async def _record_items(session: AsyncSession, tenant_id: uuid.UUID, decided: De
     new: list[dict[str, Any]] = []
     changed: list[dict[str, Any]] = []
     for outcome in decided.outcomes:
-        values = _item_values(tenant_id, outcome, decided.as_of)
+        values = _item_values(decided, tenant_id, outcome)
         (changed if outcome.candidate.item_id else new).append(values)
     if new:
         await session.execute(insert(_ITEMS), new)
@@ -104,16 +115,23 @@ async def _languages(session: AsyncSession, customer_ids: set[uuid.UUID]) -> dic
     return languages
 
 
-def _next_step(decided: Decided, group: Group) -> str | None:
-    levels = decided.book.ladders[group.plan_id].levels
-    if group.next_on is None or group.level_index + 1 >= len(levels):
+def next_step(decided: Decided, group: Group) -> str | None:
+    """What happens next to the group's instalments: the first action of their next level."""
+    step = group.next_step
+    if step is None:
         return None
-    return levels[group.level_index + 1].actions[0].value
+    return decided.book.ladders[group.plan_id].levels[step[1]].actions[0].value
 
 
-def _communication(
-    decided: Decided, group: Group, run_id: uuid.UUID, reference: str, language: str
+def communication_row(
+    decided: Decided,
+    group: Group,
+    *,
+    run_id: uuid.UUID | None,
+    reference: str | None,
+    language: str,
 ) -> dict[str, Any]:
+    """The communication a group makes, as the row a run records."""
     review = decided.settings.review_before_send
     return {
         "id": new_id(),
@@ -132,13 +150,14 @@ def _communication(
         "pay_by": pay_by(decided.settings, decided.as_of),
         "total_open": group.total_open,
         "total_interest": group.total_interest,
-        "next_step": _next_step(decided, group),
+        "next_step": next_step(decided, group),
         "next_step_on": group.next_on,
         "status": "draft" if review else "queued",
     }
 
 
-def _lines(group: Group, communication_id: uuid.UUID, as_of: date) -> list[dict[str, Any]]:
+def line_rows(group: Group, communication_id: uuid.UUID, as_of: date) -> list[dict[str, Any]]:
+    """The group's instalments as the lines of its communication, earliest due first."""
     ordered = sorted(
         group.outcomes, key=lambda o: (o.candidate.due_date, o.candidate.invoice_number)
     )
@@ -156,7 +175,7 @@ def _lines(group: Group, communication_id: uuid.UUID, as_of: date) -> list[dict[
             "days_overdue": (as_of - o.candidate.due_date).days,
             "amount": o.candidate.amount,
             "open_amount": o.dunned_amount,
-            "interest": group.interest.get(o.candidate.invoice_id, 0),
+            "interest": group.interest.get(o.candidate.instalment_id, Decimal(0)),
         }
         for position, o in enumerate(ordered, start=1)
     ]
@@ -181,9 +200,15 @@ async def _record_communications(
     for group in groups:
         reference = f"D{decided.as_of:%Y%m%d}-{number:05d}"
         number += 1
-        row = _communication(decided, group, run_id, reference, languages[group.customer_id])
+        row = communication_row(
+            decided,
+            group,
+            run_id=run_id,
+            reference=reference,
+            language=languages[group.customer_id],
+        )
         communications.append(row)
-        lines.extend(_lines(group, row["id"], decided.as_of))
+        lines.extend(line_rows(group, row["id"], decided.as_of))
         deliveries.extend(
             {"id": new_id(), "communication_id": row["id"], "channel": channel, "status": "pending"}
             for channel in row["channels"]
@@ -253,43 +278,42 @@ async def _apply_actions(session: AsyncSession, rows: list[dict[str, Any]]) -> N
             .execution_options(synchronize_session=False)
         )
     for row in rows:
-        if row["action"] == Action.CREDIT_HOLD:
-            _emit_customer(session, "customer.credit_hold", row)
-        elif row["action"] == Action.AGENCY_HANDOFF:
+        if row["action"] == Action.AGENCY_HANDOFF:
             enqueue(session, HAND_OVER_JOB, {"action_id": str(row["id"])})
 
 
-def _emit_customer(session: AsyncSession, event_type: str, row: dict[str, Any]) -> None:
+def _emit_customer(
+    session: AsyncSession,
+    event_type: str,
+    group: Group,
+    communication_id: uuid.UUID | None,
+) -> None:
     emit(
         session,
         event_type,
         resource_type="customer",
-        resource_id=row["customer_id"],
+        resource_id=group.customer_id,
         resource_version=None,
         data={
-            "level": row.get("level_name"),
-            "currency": row.get("currency"),
-            "amount": str(row.get("amount")),
-            "communication_id": str(row["communication_id"])
-            if row.get("communication_id")
-            else None,
+            "level": group.level.name,
+            "actions": [a.value for a in group.level.actions],
+            "currency": group.currency,
+            "amount": format_amount(group.total_open, group.currency),
+            "communication_id": None if communication_id is None else str(communication_id),
         },
     )
 
 
-def _emit_escalations(session: AsyncSession, decided: Decided, comms: list[dict[str, Any]]) -> None:
-    for row in comms:
-        if row["level"] > 0:
-            _emit_customer(
-                session,
-                "dunning.escalated",
-                {
-                    **row,
-                    "level_name": row["level_name"],
-                    "amount": row["total_open"],
-                    "communication_id": row["id"],
-                },
-            )
+def _emit_events(
+    session: AsyncSession, decided: Decided, by_group: dict[tuple[Any, ...], uuid.UUID]
+) -> None:
+    """``dunning.escalated`` for the levels that escalate, ``customer.credit_hold`` for holds."""
+    for group in decided.groups:
+        communication_id = by_group.get((group.customer_id, group.level_index, group.currency))
+        if ESCALATIONS.intersection(group.level.actions):
+            _emit_customer(session, "dunning.escalated", group, communication_id)
+        if Action.CREDIT_HOLD in group.level.actions:
+            _emit_customer(session, "customer.credit_hold", group, communication_id)
 
 
 async def record_run(session: AsyncSession, decided: Decided, trigger: str) -> Recorded:
@@ -305,7 +329,7 @@ async def record_run(session: AsyncSession, decided: Decided, trigger: str) -> R
     by_group = {(c["customer_id"], c["level"], c["currency"]): c["id"] for c in comms}
     actions = _action_rows(decided, run.id, by_group)
     await _apply_actions(session, actions)
-    _emit_escalations(session, decided, comms)
+    _emit_events(session, decided, by_group)
     if not decided.settings.review_before_send:
         for row in comms:
             queue_delivery(session, row["id"], row["channels"])

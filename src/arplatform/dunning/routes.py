@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from litestar import Controller, Response
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from arplatform.api.conventions import (
@@ -22,6 +23,7 @@ from arplatform.api.conventions import (
 from arplatform.api.etag import versioned_response
 from arplatform.api.pagination import Cursor, Limit
 from arplatform.auth.tokens import Role
+from arplatform.bounds import check_day
 from arplatform.dunning import actions, service, templating, views
 from arplatform.dunning.plans import ensure_defaults
 from arplatform.dunning.schemas import (
@@ -64,10 +66,17 @@ class DunningRunController(Controller):
     path = "/v1/dunning-runs"
     tags = ["dunning"]
 
-    @api_post("/", roles=MANAGERS, errors=[422], idempotent=True, status_code=201)
+    @api_post(
+        "/",
+        roles=MANAGERS,
+        errors=[422],
+        idempotent=True,
+        status_code=201,
+        responses={200: ResponseSpec(RunOut, description="A dry run: nothing was recorded")},
+    )
     async def run_dunning(
         self, session: DbSession, data: JSONBody[RunCreate], idempotency_key: IdempotencyKey = None
-    ) -> RunOut:
+    ) -> Response[RunOut]:
         """Run dunning now for ``as_of`` (default: today), or preview it with ``dry_run``.
 
         A run decides which level applies to every instalment due for a look,
@@ -79,9 +88,9 @@ class DunningRunController(Controller):
         if recorded is None:
             communications = views.preview(decided)
         else:
-            rows = [await service.get_communication(session, i) for i in recorded.communication_ids]
+            rows = await service.communications(session, recorded.communication_ids)
             communications = [views.communication_out(row) for row in rows]
-        return RunOut(
+        body = RunOut(
             id=None if recorded is None else recorded.run_id,
             as_of=decided.as_of,
             dry_run=data.dry_run,
@@ -89,6 +98,7 @@ class DunningRunController(Controller):
             communications=communications,
             actions=sorted({a.value for g in decided.groups for a in g.level.actions}),
         )
+        return Response(body, status_code=200 if data.dry_run else 201)
 
 
 class CommunicationController(Controller):
@@ -263,6 +273,8 @@ class DunningExclusionController(Controller):
         self, session: DbSession, date_from: FromQuery[date], date_to: FromQuery[date]
     ) -> EffectivenessOut:
         """Per level: notices sent in the period, and the share paid within 14 days of them."""
+        check_day("date_from", date_from)
+        check_day("date_to", date_to, not_before=date_from, label="date_from")
         return await views.effectiveness(session, date_from, date_to)
 
 

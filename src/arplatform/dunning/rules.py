@@ -40,7 +40,7 @@ from typing import Annotated
 
 import msgspec
 
-from arplatform.api.types import Amount, CurrencyCode
+from arplatform.api.types import TEXT_PATTERN, Amount, CurrencyCode, StrictStruct
 from arplatform.invoices.rules import next_business_day
 
 ZERO = Decimal(0)
@@ -84,18 +84,18 @@ class ItemState(enum.StrEnum):
 MANUAL_ACTIONS = frozenset({Action.LEGAL_LETTER, Action.INTERNAL_REVIEW, Action.AGENCY_HANDOFF})
 
 Offset = Annotated[int, msgspec.Meta(ge=-365, le=3650)]
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=80, pattern=TEXT_PATTERN)]
 TemplateName = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 
 
-class Minimum(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Minimum(StrictStruct, kw_only=True):
     """The smallest dunned amount in one currency for a level to apply."""
 
     currency: CurrencyCode
     amount: Amount
 
 
-class Level(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Level(StrictStruct, kw_only=True):
     """One step of a dunning plan (see the module docstring for how dates are read)."""
 
     name: Name
@@ -157,11 +157,13 @@ class Instalment:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """``level``: the index to apply today, or ``None``; ``next_on``: when to look again."""
+    """``level``: the index to apply today, or ``None``; ``next_on``: when to look again,
+    for the level ``next_level`` (``None`` when no level lies ahead)."""
 
     level: int | None
     next_on: date | None
     state: ItemState
+    next_level: int | None = None
 
 
 def _applies(level: Level, item: Instalment) -> bool:
@@ -198,6 +200,14 @@ def level_date(
     return on
 
 
+def _blocks(level: Level, item: Instalment) -> bool:
+    """A level that does not apply and may not be skipped: escalation stops before it.
+
+    Levels left out of the small-debt route are not in that ladder at all.
+    """
+    return not level.skippable and not (item.small_debt and level.manual)
+
+
 def _held(item: Instalment, as_of: date) -> Decision | None:
     if item.open_amount <= ZERO:
         return Decision(None, None, ItemState.SETTLED)
@@ -211,7 +221,10 @@ def _held(item: Instalment, as_of: date) -> Decision | None:
 
 
 def _stops(ladder: Ladder, index: int | None) -> bool:
-    return index is not None and Action.STOP in ladder.levels[index].actions
+    """Whether the sequence ends after level ``index`` (a stop level, or the plan's end)."""
+    if index is None:
+        return False
+    return index >= len(ladder.levels) or Action.STOP in ladder.levels[index].actions
 
 
 def _next(
@@ -252,7 +265,7 @@ def decide(ladder: Ladder, item: Instalment, as_of: date) -> Decision:
     for index in range(start, len(ladder.levels)):
         level = ladder.levels[index]
         if not _applies(level, item):
-            if not level.skippable and not item.small_debt:
+            if _blocks(level, item):
                 break
             continue
         if chosen is not None and level.anchor is Anchor.PREVIOUS_LEVEL:
@@ -265,7 +278,7 @@ def decide(ladder: Ladder, item: Instalment, as_of: date) -> Decision:
     if chosen is None:
         return _next(ladder, item, item.previous, as_of)
     after = _next(ladder, item, (chosen, as_of), as_of)
-    return Decision(chosen, after.next_on, after.state)
+    return Decision(chosen, after.next_on, after.state, after.next_level)
 
 
 def default_levels() -> tuple[Level, ...]:

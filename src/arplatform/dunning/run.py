@@ -22,7 +22,7 @@ from arplatform.dunning import candidates as found
 from arplatform.dunning.candidates import Candidate
 from arplatform.dunning.models import DunningSettings
 from arplatform.dunning.plans import PlanBook, ensure_defaults, plan_book
-from arplatform.dunning.rules import Decision, Instalment, Level, decide
+from arplatform.dunning.rules import Decision, Instalment, Ladder, Level, decide
 from arplatform.interest.service import ReferenceRateMissing, interest_for_invoices
 
 ZERO = Decimal(0)
@@ -30,12 +30,36 @@ ZERO = Decimal(0)
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """A candidate and what the decision made of it."""
+    """A candidate and what the decision made of it under the plan that applies now.
+
+    ``position`` is the candidate's last level found again in that plan.
+    """
 
     candidate: Candidate
     decision: Decision
     plan_id: uuid.UUID
+    position: int | None
     dunned_amount: Decimal
+
+    @property
+    def level(self) -> int | None:
+        """The item's level after the decision."""
+        return self.decision.level if self.decision.level is not None else self.position
+
+
+def position_in(ladder: Ladder, plan_id: uuid.UUID, row: Candidate) -> int | None:
+    """The candidate's last level in the plan that applies now.
+
+    Its own index while the plan is the same one and still that long; after a plan
+    change, the level of the same name; otherwise none (it starts the new plan
+    afresh, which applies the furthest level due, never jumping a mandatory one).
+    """
+    if row.level is None:
+        return None
+    if row.plan_id == plan_id and row.level < len(ladder.levels):
+        return row.level
+    names = [level.name for level in ladder.levels]
+    return names.index(row.level_name) if row.level_name in names else None
 
 
 @dataclass(slots=True)
@@ -48,6 +72,7 @@ class Group:
     level: Level
     currency: str
     outcomes: list[Outcome] = field(default_factory=list)
+    #: Late interest accrued per instalment (by instalment id).
     interest: dict[uuid.UUID, Decimal] = field(default_factory=dict)
 
     @property
@@ -59,9 +84,19 @@ class Group:
         return sum(self.interest.values(), ZERO)
 
     @property
+    def next_step(self) -> tuple[date, int] | None:
+        """The earliest next level of the group's instalments, and its day."""
+        ahead = [
+            (o.decision.next_on, o.decision.next_level)
+            for o in self.outcomes
+            if o.decision.next_on is not None and o.decision.next_level is not None
+        ]
+        return min(ahead, default=None)
+
+    @property
     def next_on(self) -> date | None:
-        dates = [o.decision.next_on for o in self.outcomes if o.decision.next_on is not None]
-        return min(dates, default=None)
+        step = self.next_step
+        return None if step is None else step[0]
 
 
 @dataclass(slots=True)
@@ -82,6 +117,7 @@ def _small_debt(settings: DunningSettings, owed: Decimal | None, currency: str) 
 
 def _state(
     candidate: Candidate,
+    position: int | None,
     hold: InstalmentHold | None,
     excluded: bool,
     small_debt: bool,
@@ -91,8 +127,8 @@ def _state(
         currency=candidate.currency,
         open_amount=candidate.open_amount,
         disputed_amount=hold.disputed_amount if hold else ZERO,
-        level=candidate.level,
-        level_on=candidate.level_on,
+        level=position,
+        level_on=candidate.level_on if position is not None else None,
         paused_until=hold.paused_until if hold and hold.paused_by == "promise" else None,
         paused=bool(hold and hold.paused_by == "plan"),
         excluded=excluded,
@@ -112,14 +148,16 @@ async def _decide_all(
     outcomes = []
     for row in rows:
         plan_id = book.plan_for(row.customer_id, tiers.get(row.customer_id))
+        position = position_in(book.ladders[plan_id], plan_id, row)
         state = _state(
             row,
+            position,
             holds.get(row.instalment_id),
             row.invoice_id in excluded or row.customer_id in book.excluded_customers,
             _small_debt(settings, owed.get((row.customer_id, row.currency)), row.currency),
         )
         decision = decide(book.ladders[plan_id], state, as_of)
-        outcomes.append(Outcome(row, decision, plan_id, state.dunned_amount))
+        outcomes.append(Outcome(row, decision, plan_id, position, state.dunned_amount))
     return outcomes
 
 
@@ -148,7 +186,10 @@ async def _add_interest(session: AsyncSession, groups: list[Group], as_of: date)
             report = reports.get(outcome.candidate.invoice_id)
             if report is None or isinstance(report, ReferenceRateMissing):
                 continue  # a missing reference rate must not hold a reminder back
-            group.interest[outcome.candidate.invoice_id] = report.result.total
+            by_seq = dict(zip(report.seqs, report.result.instalments, strict=True))
+            accrued = by_seq.get(outcome.candidate.instalment_seq)
+            if accrued is not None:
+                group.interest[outcome.candidate.instalment_id] = accrued.interest
 
 
 async def decide_day(session: AsyncSession, as_of: date, *, lock: bool) -> Decided:

@@ -10,14 +10,14 @@ from typing import Annotated
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from arplatform.api.types import Amount, CurrencyCode, StrictStruct
+from arplatform.api.types import PROSE_PATTERN, TEXT_PATTERN, Amount, CurrencyCode, StrictStruct
 from arplatform.customers.schemas import PostalAddress, TierName
 from arplatform.dunning.rules import Level
 
-Note = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+Note = Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=TEXT_PATTERN)]
 Levels = Annotated[list[Level], msgspec.Meta(min_length=1, max_length=20)]
-PlanName = Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
-Instructions = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+PlanName = Annotated[str, msgspec.Meta(min_length=1, max_length=80, pattern=TEXT_PATTERN)]
+Instructions = Annotated[str, msgspec.Meta(min_length=1, max_length=1000, pattern=PROSE_PATTERN)]
 Email = Annotated[str, msgspec.Meta(pattern=r"^[^@\s]{1,64}@[^@\s]{1,190}$", max_length=254)]
 
 
@@ -95,8 +95,13 @@ class CommunicationPage(msgspec.Struct, frozen=True):
 class CommunicationEdit(StrictStruct):
     """A reviewer's wording for a draft; it replaces the template's on every channel."""
 
-    subject: Annotated[str, msgspec.Meta(min_length=1, max_length=300)] | UnsetType = UNSET
-    text_body: Annotated[str, msgspec.Meta(min_length=1, max_length=20_000)] | UnsetType = UNSET
+    subject: (
+        Annotated[str, msgspec.Meta(min_length=1, max_length=300, pattern=TEXT_PATTERN)] | UnsetType
+    ) = UNSET
+    text_body: (
+        Annotated[str, msgspec.Meta(min_length=1, max_length=20_000, pattern=PROSE_PATTERN)]
+        | UnsetType
+    ) = UNSET
 
 
 class DunningPlanCreate(StrictStruct):
@@ -154,7 +159,11 @@ class DunningSettingsUpdate(StrictStruct):
     phone: Annotated[str, msgspec.Meta(pattern=r"^\+[1-9][0-9]{6,14}$")] | UnsetType | None = UNSET
     address: PostalAddress | UnsetType | None = UNSET
     payment_instructions: Instructions | UnsetType | None = UNSET
-    contact: Annotated[str, msgspec.Meta(min_length=1, max_length=300)] | UnsetType | None = UNSET
+    contact: (
+        Annotated[str, msgspec.Meta(min_length=1, max_length=300, pattern=TEXT_PATTERN)]
+        | UnsetType
+        | None
+    ) = UNSET
 
 
 class DunningSettingsOut(msgspec.Struct, frozen=True, kw_only=True):
@@ -217,7 +226,9 @@ class InvoiceDunningOut(msgspec.Struct, frozen=True, kw_only=True):
     steps: list[StepOut]
 
 
-TemplateSource = Annotated[str, msgspec.Meta(min_length=1, max_length=64_000)]
+TemplateSource = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=64_000, pattern=PROSE_PATTERN)
+]
 
 
 class TemplateCreate(StrictStruct):

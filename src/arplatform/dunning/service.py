@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from arplatform.api.etag import check_if_match
 from arplatform.api.pagination import fetch_one, fetch_page
-from arplatform.api.problems import Conflict, InvalidInput, NotFound
+from arplatform.api.problems import Conflict, FieldError, InvalidInput, NotFound
 from arplatform.bounds import check_day
 from arplatform.customers.models import Customer
 from arplatform.dunning import plans as plan_rules
@@ -44,8 +44,14 @@ async def run(
     session: AsyncSession, as_of: date | None, *, dry_run: bool
 ) -> tuple[Decided, Recorded | None]:
     """Run dunning for ``as_of`` (default today); a dry run decides and records nothing."""
-    day = as_of or await today(session)
+    now = await today(session)
+    day = as_of or now
     check_day("as_of", day)
+    if day > now and not dry_run:
+        raise InvalidInput(
+            f"as_of {day} is after today ({now}): only a dry run can look ahead",
+            errors=[FieldError(field="as_of", message="in the future")],
+        )
     decided = await decide_day(session, day, lock=not dry_run)
     if dry_run:
         return decided, None
@@ -61,6 +67,17 @@ async def get_communication(session: AsyncSession, communication_id: uuid.UUID) 
     if found is None:
         raise NotFound(f"No dunning communication {communication_id}")
     return found
+
+
+async def communications(session: AsyncSession, ids: list[uuid.UUID]) -> list[Communication]:
+    """The communications with ``ids``, their lines and deliveries, in the order given."""
+    rows = await session.scalars(
+        select(Communication)
+        .where(Communication.id.in_(ids))
+        .options(selectinload(Communication.lines), selectinload(Communication.deliveries))
+    )
+    by_id = {row.id: row for row in rows}
+    return [by_id[i] for i in ids]
 
 
 async def list_communications(
@@ -149,6 +166,9 @@ async def create_plan(session: AsyncSession, data: DunningPlanCreate) -> Dunning
     plan = DunningPlan(is_default=False, **values)
     session.add(plan)
     await session.flush()
+    if plan.risk_tier is not None:  # its tier's customers follow it from the next run
+        tier = select(Customer.id).where(Customer.risk_tier == plan.risk_tier)
+        await plan_rules.reconsider(session, DunningItem.customer_id.in_(tier))
     return plan
 
 
@@ -163,7 +183,7 @@ async def update_plan(
     for key, value in values.items():
         setattr(plan, key, value)
     await session.flush()
-    await plan_rules.reconsider(session)
+    await plan_rules.reconsider(session, DunningItem.plan_id == plan.id)
     return plan
 
 

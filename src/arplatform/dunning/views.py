@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any
 
 import msgspec
 from sqlalchemy import select
@@ -24,7 +27,8 @@ from arplatform.dunning.models import (
     TemplateOverride,
 )
 from arplatform.dunning.plans import levels_of
-from arplatform.dunning.run import Decided, pay_by
+from arplatform.dunning.record import communication_row, line_rows
+from arplatform.dunning.run import Decided
 from arplatform.dunning.schemas import (
     ActionOut,
     CommunicationDeliveryOut,
@@ -47,6 +51,13 @@ PAID_WITHIN = timedelta(days=14)
 
 
 def communication_out(row: Communication) -> CommunicationOut:
+    """A recorded communication with its lines and each channel's delivery outcome."""
+    return _communication_out(row, row.lines, row.deliveries)
+
+
+def _communication_out(
+    row: Any, lines: Iterable[Any], deliveries: Iterable[Any]
+) -> CommunicationOut:
     money = row.currency
     return CommunicationOut(
         id=row.id,
@@ -56,7 +67,7 @@ def communication_out(row: Communication) -> CommunicationOut:
         level_name=row.level_name,
         actions=list(row.actions),
         channels=list(row.channels),
-        currency=row.currency,
+        currency=money,
         notice_date=row.notice_date,
         pay_by=row.pay_by,
         total_open=format_amount(row.total_open, money),
@@ -64,76 +75,43 @@ def communication_out(row: Communication) -> CommunicationOut:
         next_step=row.next_step,
         next_step_on=row.next_step_on,
         status=row.status,
-        lines=[
-            CommunicationLineOut(
-                invoice_id=line.invoice_id,
-                invoice_number=line.invoice_number,
-                instalment=line.instalment,
-                due_date=line.due_date,
-                days_overdue=line.days_overdue,
-                open_amount=format_amount(line.open_amount, money),
-                interest=format_amount(line.interest, money),
-            )
-            for line in row.lines
-        ],
+        lines=[_line_out(line, money) for line in lines],
         deliveries=[
             CommunicationDeliveryOut(
-                channel=d.channel,
-                status=d.status,
-                provider=d.provider,
-                attempts=d.attempts,
+                channel=d.channel, status=d.status, provider=d.provider, attempts=d.attempts,
                 detail=d.detail,
             )
-            for d in row.deliveries
+            for d in deliveries
         ],
         subject=row.subject,
         text_body=row.text_body,
+    )  # fmt: skip
+
+
+def _line_out(line: Any, currency: str) -> CommunicationLineOut:
+    return CommunicationLineOut(
+        invoice_id=line.invoice_id,
+        invoice_number=line.invoice_number,
+        instalment=line.instalment,
+        due_date=line.due_date,
+        days_overdue=line.days_overdue,
+        open_amount=format_amount(line.open_amount, currency),
+        interest=format_amount(line.interest, currency),
     )
 
 
 def preview(decided: Decided) -> list[CommunicationOut]:
-    """The communications a dry run would create, as they would be recorded."""
-    status = "draft" if decided.settings.review_before_send else "queued"
+    """The communications a dry run would create, exactly as a run would record them."""
     previews = []
     for group in decided.groups:
         if not group.level.communicates:
             continue
-        money = group.currency
-        outcomes = sorted(
-            group.outcomes, key=lambda o: (o.candidate.due_date, o.candidate.invoice_number)
-        )
+        row = communication_row(decided, group, run_id=None, reference=None, language="")
+        lines = line_rows(group, row["id"], decided.as_of)
+        values = {**row, "id": None, "subject": None, "text_body": None}
         previews.append(
-            CommunicationOut(
-                id=None,
-                reference=None,
-                customer_id=group.customer_id,
-                level=group.level_index,
-                level_name=group.level.name,
-                actions=[a.value for a in group.level.actions],
-                channels=[c.value for c in group.level.channels],
-                currency=money,
-                notice_date=decided.as_of,
-                pay_by=pay_by(decided.settings, decided.as_of),
-                total_open=format_amount(group.total_open, money),
-                total_interest=format_amount(group.total_interest, money),
-                next_step=None,
-                next_step_on=group.next_on,
-                status=status,
-                lines=[
-                    CommunicationLineOut(
-                        invoice_id=o.candidate.invoice_id,
-                        invoice_number=o.candidate.invoice_number,
-                        instalment=o.candidate.seq,
-                        due_date=o.candidate.due_date,
-                        days_overdue=(decided.as_of - o.candidate.due_date).days,
-                        open_amount=format_amount(o.dunned_amount, money),
-                        interest=format_amount(
-                            group.interest.get(o.candidate.invoice_id, Decimal(0)), money
-                        ),
-                    )
-                    for o in outcomes
-                ],
-                deliveries=[],
+            _communication_out(
+                SimpleNamespace(**values), [SimpleNamespace(**line) for line in lines], []
             )
         )
     return previews

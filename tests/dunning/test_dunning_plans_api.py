@@ -1,0 +1,68 @@
+"""Plans, settings and runs over the API: what is refused, and what a plan change does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support import CUSTOMER, Api, TenantHandle, invoice_body
+
+REMINDER = {"name": "Reminder", "offset_days": 3, "actions": ["reminder"], "channels": ["email"],
+            "template": "reminder"}  # fmt: skip
+
+
+def _plan(api: Api, tenant: TenantHandle, levels: list[dict[str, Any]], **extra: Any) -> Any:
+    body = {"name": f"Plan {len(levels)} {extra}", "levels": levels, **extra}
+    return api.client.post("/v1/dunning-plans", json=body, headers=tenant.headers())
+
+
+def _fields(response: Any) -> set[str]:
+    assert response.status_code == 422, response.text
+    return {error["field"] for error in response.json()["errors"]}
+
+
+def test_ladders_that_read_two_ways_are_refused(api: Api) -> None:
+    tenant = api.new_tenant()
+    twice = {**REMINDER, "channels": ["email", "email"], "actions": ["reminder", "reminder"]}
+    assert _fields(_plan(api, tenant, [twice])) == {"levels[0].channels", "levels[0].actions"}
+    unknown = {**REMINDER, "template": "nope"}
+    assert _fields(_plan(api, tenant, [unknown])) == {"levels[0].template"}
+    backwards = [REMINDER, {**REMINDER, "name": "Again", "offset_days": 2}]
+    assert _fields(_plan(api, tenant, backwards)) == {"levels[1].offset_days"}
+    assert _plan(api, tenant, [REMINDER]).status_code == 201
+
+
+def test_only_a_dry_run_looks_ahead_and_it_records_nothing(api: Api) -> None:
+    tenant = api.new_tenant()
+    ahead = {"as_of": "2099-01-01"}
+    refused = api.client.post("/v1/dunning-runs", json=ahead, headers=tenant.headers())
+    assert _fields(refused) == {"as_of"}
+    dry = api.client.post(
+        "/v1/dunning-runs", json={**ahead, "dry_run": True}, headers=tenant.headers()
+    )
+    assert dry.status_code == 200 and dry.json()["id"] is None
+    listed = api.client.get("/v1/dunning-communications", headers=tenant.headers())
+    assert listed.json()["data"] == []
+
+
+def test_a_customer_moved_to_a_shorter_plan_goes_on_from_its_level_there(api: Api) -> None:
+    tenant = api.new_tenant()
+    headers = tenant.headers()
+    customer = api.client.post("/v1/customers", json=CUSTOMER, headers=headers).json()
+    invoice = invoice_body(customer["id"], due_date="2026-11-02")
+    assert api.client.post("/v1/invoices", json=invoice, headers=headers).status_code == 201
+    first = api.client.post("/v1/dunning-runs", json={"as_of": "2026-11-05"}, headers=headers)
+    assert [c["level_name"] for c in first.json()["communications"]] == ["Friendly reminder"]
+    friendly = {**REMINDER, "name": "Friendly reminder", "offset_days": 1}
+    formal = {**REMINDER, "name": "Formal notice", "offset_days": 10, "actions": ["formal_notice"],
+              "template": "formal_notice"}  # fmt: skip
+    short = _plan(api, tenant, [friendly, formal])
+    assert short.status_code == 201, short.text
+    moved = api.client.post(
+        f"/v1/customers/{customer['id']}/dunning",
+        json={"plan_id": short.json()["id"]},
+        headers=headers,
+    )
+    assert moved.status_code == 200, moved.text
+    # 9 days after the friendly reminder (the plan's spacing) is Saturday 14: Monday 16.
+    later = api.client.post("/v1/dunning-runs", json={"as_of": "2026-11-16"}, headers=headers)
+    assert [c["level_name"] for c in later.json()["communications"]] == ["Formal notice"]
