@@ -10,8 +10,9 @@ Then it prints, side by side in one run:
 - catch-up run: the first dunning run over the whole ledger (every open
   instalment decided, items, communications, lines, actions and jobs written),
   in the app's tenant session (RLS), rolled back after timing;
-- daily run: the run of the next day, once the catch-up is committed (what runs
-  every day: only instalments whose next date has come), rolled back after timing;
+- daily run: after a week of daily runs (committed), the run of the next day:
+  what runs every day, reading only the instalments whose next date has come;
+  rolled back after timing;
 - the daily run again after adding as many invoices again, none of them due yet.
 
 Ratios: hand ÷ run (1.0: the run costs no more than computing the levels).
@@ -43,6 +44,7 @@ from arplatform.ops.logging import configure_logging
 from arplatform.settings import Settings, load_settings
 
 DAY = date(2026, 11, 27)
+WEEK = 7
 
 #: The default ladder's level of every open instalment on $2, as one would write it by hand.
 HAND_SQL = """
@@ -159,16 +161,17 @@ async def _load_and_bench(settings: Settings, database: str, invoices: int, repe
 async def _bench(
     db: Database, database: str, tenant_id: uuid.UUID, repeat: int, not_due: int
 ) -> None:
-    before = DAY - timedelta(days=1)
+    start = DAY - timedelta(days=WEEK)
     await _side_by_side(
-        f"catch-up run over {before} (first run over the whole ledger)",
+        f"catch-up run of {start} (the first run over the whole ledger)",
         repeat,
-        lambda: _hand(database, tenant_id, before),
-        lambda: _run(db, tenant_id, before, commit=False),
+        lambda: _hand(database, tenant_id, start),
+        lambda: _run(db, tenant_id, start, commit=False),
     )
-    await _run(db, tenant_id, before, commit=True)
+    for n in range(WEEK):  # a week of daily runs: each instalment waits for its next date
+        await _run(db, tenant_id, start + timedelta(days=n), commit=True)
     daily = await _side_by_side(
-        f"daily run of {DAY}",
+        f"daily run of {DAY} after a week of daily runs",
         repeat,
         lambda: _hand(database, tenant_id, DAY),
         lambda: _run(db, tenant_id, DAY, commit=False),

@@ -116,6 +116,8 @@ def upgrade() -> None:
         sa.Column("payment_instructions", sa.String(length=1000), nullable=True),
         sa.Column("contact", sa.String(length=300), nullable=True),
         sa.Column("last_run_on", sa.Date(), nullable=True),
+        sa.Column("window_until", sa.Date(), nullable=True),
+        sa.Column("read_at", arplatform.db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_at", arplatform.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", arplatform.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
@@ -202,6 +204,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("detail", sa.String(length=1000), nullable=True),
         sa.Column("external_ref", sa.String(length=200), nullable=True),
         sa.Column("created_at", arplatform.db.types.UTCDateTime(timezone=True), nullable=False),
@@ -284,6 +287,12 @@ def upgrade() -> None:
         "ix_dunning_communications_customer",
         "dunning_communications",
         ["tenant_id", "customer_id"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_dunning_communications_notice_date",
+        "dunning_communications",
+        ["tenant_id", "notice_date"],
         unique=False,
     )
     op.create_index(
@@ -437,6 +446,9 @@ def upgrade() -> None:
         sa.Column("credit_hold", sa.Boolean(), nullable=False, server_default=sa.false()),
     )
     op.create_index(
+        "ix_invoices_tenant_updated_at", "invoices", ["tenant_id", "updated_at"], unique=False
+    )
+    op.create_index(
         "ix_invoice_instalments_open_due",
         "invoice_instalments",
         ["tenant_id", "due_date"],
@@ -452,6 +464,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_invoices_tenant_updated_at", table_name="invoices")
     op.drop_index(
         "ix_invoice_instalments_open_due",
         table_name="invoice_instalments",

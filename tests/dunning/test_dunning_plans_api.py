@@ -66,3 +66,32 @@ def test_a_customer_moved_to_a_shorter_plan_goes_on_from_its_level_there(api: Ap
     # 9 days after the friendly reminder (the plan's spacing) is Saturday 14: Monday 16.
     later = api.client.post("/v1/dunning-runs", json={"as_of": "2026-11-16"}, headers=headers)
     assert [c["level_name"] for c in later.json()["communications"]] == ["Formal notice"]
+
+
+def test_a_reversed_payment_puts_the_instalment_back_into_dunning(api: Api) -> None:
+    tenant = api.new_tenant()
+    headers = tenant.headers()
+    customer = api.client.post("/v1/customers", json=CUSTOMER, headers=headers).json()
+    invoice = invoice_body(customer["id"], due_date="2026-11-02")
+    assert api.client.post("/v1/invoices", json=invoice, headers=headers).status_code == 201
+
+    def run(day: str) -> Any:
+        response = api.client.post("/v1/dunning-runs", json={"as_of": day}, headers=headers)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    assert len(run("2026-11-05")["communications"]) == 1
+    payment = api.client.post(
+        "/v1/payments",
+        json={"customer_id": customer["id"], "amount": "59.97", "received_on": "2026-11-06",
+              "auto_allocate": True},
+        headers=headers,
+    ).json()  # fmt: skip
+    settled = run("2026-11-20")
+    assert settled["communications"] == [] and settled["actions"] == []
+    reversal = {"reversed_on": "2026-11-21", "reason": "Returned by the bank"}
+    reversed_ = api.client.post(
+        f"/v1/payments/{payment['id']}/reverse", json=reversal, headers=headers
+    )
+    assert reversed_.status_code == 200, reversed_.text
+    assert run("2026-11-23")["actions"] == ["internal_review"]  # +15 has passed: the review

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from arplatform.customers.models import Customer
 from arplatform.db.base import utcnow
-from arplatform.dunning.compose import _address
+from arplatform.dunning.compose import postal_address
 from arplatform.dunning.delivery import MAX_ATTEMPTS, backoff
 from arplatform.dunning.models import Communication, DunningAction, DunningSettings
 from arplatform.dunning.record import HAND_OVER_JOB
@@ -50,13 +50,13 @@ async def _case(session: AsyncSession, action: DunningAction) -> CollectionCase:
         creditor=Party(
             name=tenant.name,
             country=tenant.country,
-            address=_address(settings.address if settings else None),
+            address=postal_address(settings.address if settings else None),
             email=settings.reply_to if settings else None,
         ),
         debtor=Party(
             name=customer.legal_name,
             country=customer.country,
-            address=_address(customer.address),
+            address=postal_address(customer.address),
             vat_id=customer.vat_number,
         ),
         invoices=tuple(
@@ -108,18 +108,17 @@ async def hand_over(session: AsyncSession, providers: Providers, action_id: uuid
     except PermanentProviderError as exc:
         action.status, action.detail = "failed", str(exc)[:1000]
     except Exception as exc:  # noqa: BLE001 - transient or a defect: retried, never lost
-        detail = action.detail or ""
-        attempts = int(detail.split(" ", 1)[0]) + 1 if detail[:1].isdigit() else 1
-        action.detail = f"{attempts} attempt(s); last: {type(exc).__name__}: {exc}"[:1000]
-        if attempts >= MAX_ATTEMPTS:
+        action.attempts += 1
+        action.detail = f"{type(exc).__name__}: {exc}"[:1000]
+        if action.attempts >= MAX_ATTEMPTS:
             action.status = "failed"
         else:
             enqueue(
                 session,
                 HAND_OVER_JOB,
                 {"action_id": str(action.id)},
-                dedupe_key=f"{HAND_OVER_JOB}:{action.id}:{attempts}",
-                available_at=utcnow() + backoff(attempts, getattr(exc, "retry_after", None)),
+                dedupe_key=f"{HAND_OVER_JOB}:{action.id}:{action.attempts}",
+                available_at=utcnow() + backoff(action.attempts, getattr(exc, "retry_after", None)),
             )
     finally:
         aclose = getattr(agency, "aclose", None)

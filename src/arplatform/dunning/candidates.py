@@ -2,8 +2,10 @@
 
 1. ``dunning_items`` whose ``next_on`` has come (partial index on ``next_on``);
 2. open instalments that fall due within the plans' lead time and have no item
-   yet, or whose item was settled and that are open again (a reversed payment);
-   read through the partial index of open instalments by due date.
+   yet, or whose item was settled and that are open again (a reversed payment):
+   on the first run all of them (the partial index of open instalments by due
+   date), afterwards only those whose due date entered the window since the last
+   run, or whose invoice changed since then (an index on ``updated_at``).
 
 Paid history and invoices not yet due are never read, so the run's cost follows
 the work due today, not the size of the ledger.
@@ -14,7 +16,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -100,26 +102,54 @@ def _joined(stmt: Any) -> Any:
     return stmt.join(Invoice, Invoice.id == InvoiceInstalment.invoice_id)
 
 
-async def candidates(session: AsyncSession, as_of: date, lead_days: int) -> list[Candidate]:
+@dataclass(frozen=True, slots=True)
+class LastRead:
+    """What the tenant's previous recorded run covered: instalments due up to ``window_until``,
+    and invoices as they were at ``read_at``."""
+
+    window_until: date
+    read_at: datetime
+
+
+#: Longer than any transaction: an invoice committed late is still read once.
+READ_MARGIN = timedelta(days=1)
+
+
+def _newly_due(as_of: date, lead_days: int, last: LastRead | None) -> list[Any]:
+    window = as_of + timedelta(days=lead_days)
+    stmt = (
+        _joined(select(*_COLUMNS).select_from(InvoiceInstalment))
+        .outerjoin(DunningItem, DunningItem.instalment_id == InvoiceInstalment.id)
+        .where(
+            # Literal, so PostgreSQL matches the partial index's predicate.
+            text("invoice_instalments.open_amount > 0"),
+            InvoiceInstalment.due_date <= window,
+            Invoice.status.in_(OPEN),
+            or_(DunningItem.id.is_(None), DunningItem.state == ItemState.SETTLED),
+        )
+    )
+    if last is None:
+        return [stmt]  # the first run reads every open instalment in the window once
+    # Since the last run: instalments whose due date entered the window, and those of
+    # invoices changed (issued, imported, paid, reversed) since that run read them.
+    # Two statements, so each reads through its own index.
+    return [
+        stmt.where(InvoiceInstalment.due_date > last.window_until),
+        stmt.where(Invoice.updated_at >= last.read_at - READ_MARGIN),
+    ]
+
+
+async def candidates(
+    session: AsyncSession, as_of: date, lead_days: int, last: LastRead | None
+) -> list[Candidate]:
     """The instalments to decide on for ``as_of`` (see the module docstring)."""
     due_items = _joined(
         select(*_COLUMNS)
         .select_from(DunningItem)
         .join(InvoiceInstalment, InvoiceInstalment.id == DunningItem.instalment_id)
     ).where(DunningItem.next_on.is_not(None), DunningItem.next_on <= as_of)
-    newly_due = (
-        _joined(select(*_COLUMNS).select_from(InvoiceInstalment))
-        .outerjoin(DunningItem, DunningItem.instalment_id == InvoiceInstalment.id)
-        .where(
-            # Literal, so PostgreSQL matches the partial index's predicate.
-            text("invoice_instalments.open_amount > 0"),
-            InvoiceInstalment.due_date <= as_of + timedelta(days=lead_days),
-            Invoice.status.in_(OPEN),
-            or_(DunningItem.id.is_(None), DunningItem.state == ItemState.SETTLED),
-        )
-    )
     found: dict[uuid.UUID, Candidate] = {}
-    for stmt in (due_items, newly_due):
+    for stmt in (due_items, *_newly_due(as_of, lead_days, last)):
         for row in (await session.execute(stmt)).all():
             found[row[0]] = _candidate(row)
     return list(found.values())

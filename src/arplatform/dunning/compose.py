@@ -32,7 +32,7 @@ ADDRESS_KINDS = {"email": AddressKind.EMAIL, "sms": AddressKind.PHONE, "letter":
 CONTACT_ORDER = ("dunning", "billing", "general", "legal")
 
 
-def _address(document: dict[str, Any] | None) -> Address | None:
+def postal_address(document: dict[str, Any] | None) -> Address | None:
     if not document:
         return None
     return Address(
@@ -93,14 +93,14 @@ def notice_context(
         currency=communication.currency,
         creditor=_party(
             tenant.name,
-            _address(settings.address),
+            postal_address(settings.address),
             email=settings.reply_to or settings.sender_email,
             phone=settings.phone,
             vat_number=None,
         ),
         debtor=_party(
             customer.legal_name,
-            _address(customer.address),
+            postal_address(customer.address),
             email=_primary(customer, "email"),
             phone=_primary(customer, "phone"),
             vat_number=customer.vat_number,
@@ -144,7 +144,7 @@ def recipients(customer: Customer, channel: str) -> tuple[Recipient, ...]:
     """Who gets the notice on ``channel``: the dunning contact first, else billing, else any."""
     kind = ADDRESS_KINDS[channel]
     if kind is AddressKind.POSTAL:
-        postal = _address(customer.address)
+        postal = postal_address(customer.address)
         if postal is None:
             return ()
         return (Recipient(kind=kind, name=customer.legal_name, postal=postal),)
@@ -160,7 +160,7 @@ def sender(tenant: Tenant, settings: DunningSettings) -> SenderIdentity:
         email=settings.sender_email,
         reply_to=settings.reply_to,
         phone=settings.phone,
-        postal=_address(settings.address),
+        postal=postal_address(settings.address),
     )
 
 
@@ -171,7 +171,7 @@ def notice_pdf(
     letter = Letter(
         sender=from_,
         recipient_name=customer.legal_name,
-        recipient_address=_address(customer.address),
+        recipient_address=postal_address(customer.address),
         date_line=format_date(
             communication.notice_date, format="long", locale=babel_locale(communication.language)
         ),

@@ -67,6 +67,9 @@ class DunningSettings(TenantScoped, Timestamped, Versioned, Audited, Base):
     contact: Mapped[str | None] = mapped_column(String(300))
     #: The last day the scheduled run completed (tenant-local).
     last_run_on: Mapped[date | None]
+    #: What the last recorded run covered: due dates up to here, invoices as of ``read_at``.
+    window_until: Mapped[date | None]
+    read_at: Mapped[datetime | None]
 
 
 class CustomerDunning(TenantScoped, Timestamped, Versioned, Audited, Base):
@@ -154,6 +157,7 @@ class Communication(TenantScoped, Timestamped, Versioned, Audited, Base):
         _fk("run_id", "dunning_runs"),
         Index("ix_dunning_communications_status", "tenant_id", "status"),
         Index("ix_dunning_communications_customer", "tenant_id", "customer_id"),
+        Index("ix_dunning_communications_notice_date", "tenant_id", "notice_date"),
     )
 
     run_id: Mapped[uuid.UUID]
@@ -246,6 +250,8 @@ class DunningAction(TenantScoped, Timestamped, Versioned, Audited, Base):
     invoice_ids: Mapped[list[Any]]
     #: open (a task) | done | pending (a hand-over) | completed | failed | recorded
     status: Mapped[str] = mapped_column(String(16))
+    #: Hand-overs tried so far (retried with backoff while the agency is unreachable).
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
     detail: Mapped[str | None] = mapped_column(String(1000))
     external_ref: Mapped[str | None] = mapped_column(String(200))
 

@@ -155,3 +155,15 @@ async def reconsider(session: AsyncSession, *criteria: Any) -> None:
         .values(next_on=EARLIEST)
         .execution_options(synchronize_session=False)
     )
+
+
+async def reopen(session: AsyncSession, instalment_ids: set[uuid.UUID]) -> None:
+    """Instalments open again (a payment reversed): the next run decides them afresh,
+    settled or stopped as they were."""
+    if instalment_ids:
+        await session.execute(
+            update(DunningItem)
+            .where(DunningItem.instalment_id.in_(instalment_ids))
+            .values(next_on=EARLIEST)
+            .execution_options(synchronize_session=False)
+        )

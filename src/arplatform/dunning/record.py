@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -258,6 +258,7 @@ def _action_rows(
                     "amount": group.total_open,
                     "invoice_ids": sorted({str(o.candidate.invoice_id) for o in group.outcomes}),
                     "status": ACTION_STATES[action],
+                    "attempts": 0,
                 }
             )
     return rows
@@ -316,6 +317,16 @@ def _emit_events(
             _emit_customer(session, "customer.credit_hold", group, communication_id)
 
 
+def _remember_window(decided: Decided) -> None:
+    """What this run read, so the next one reads only what changed since."""
+    settings = decided.settings
+    window = decided.as_of + timedelta(days=decided.book.lead_days)
+    if settings.window_until is None or window > settings.window_until:
+        settings.window_until = window
+    if settings.read_at is None or decided.read_at > settings.read_at:
+        settings.read_at = decided.read_at
+
+
 async def record_run(session: AsyncSession, decided: Decided, trigger: str) -> Recorded:
     """Write what ``decided`` says and queue the deliveries (drafts wait for review)."""
     tenant_id: uuid.UUID = session.info["tenant_id"]
@@ -334,6 +345,7 @@ async def record_run(session: AsyncSession, decided: Decided, trigger: str) -> R
         for row in comms:
             queue_delivery(session, row["id"], row["channels"])
     run.communications, run.actions = len(comms), len(actions)
+    _remember_window(decided)
     if trigger == "schedule":
         decided.settings.last_run_on = max(
             decided.as_of, decided.settings.last_run_on or decided.as_of

@@ -30,6 +30,7 @@ from arplatform.dunning.schemas import (
     ActionDone,
     ActionOut,
     ActionPage,
+    ActionStatus,
     CommunicationEdit,
     CommunicationOut,
     CommunicationPage,
@@ -348,11 +349,12 @@ class DunningActionController(Controller):
         session: DbSession,
         limit: Limit = 50,
         cursor: Cursor = None,
-        status: FromQuery[str | None] = None,
+        status: FromQuery[ActionStatus | None] = None,
         customer_id: FromQuery[uuid.UUID | None] = None,
     ) -> ActionPage:
         """Reviews to do, holds set, hand-overs and insurer declarations, oldest first."""
-        rows, next_cursor = await actions.list_actions(session, status, customer_id, cursor, limit)
+        state = None if status is None else str(status)
+        rows, next_cursor = await actions.list_actions(session, state, customer_id, cursor, limit)
         return ActionPage([views.action_out(r) for r in rows], next_cursor)
 
     @api_get("/{action_id:uuid}", roles=ALL_ROLES, etag=True)

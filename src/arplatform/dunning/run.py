@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arplatform.collections.holds import InstalmentHold, collection_holds
+from arplatform.db.base import utcnow
 from arplatform.dunning import candidates as found
 from arplatform.dunning.candidates import Candidate
 from arplatform.dunning.models import DunningSettings
@@ -108,6 +109,7 @@ class Decided:
     book: PlanBook
     outcomes: list[Outcome]
     groups: list[Group]
+    read_at: datetime  # when the instalments were read
 
 
 def _small_debt(settings: DunningSettings, owed: Decimal | None, currency: str) -> bool:
@@ -139,7 +141,10 @@ def _state(
 async def _decide_all(
     session: AsyncSession, book: PlanBook, settings: DunningSettings, as_of: date
 ) -> list[Outcome]:
-    rows = await found.candidates(session, as_of, book.lead_days)
+    last = None
+    if settings.window_until is not None and settings.read_at is not None:
+        last = found.LastRead(settings.window_until, settings.read_at)
+    rows = await found.candidates(session, as_of, book.lead_days, last)
     customers = sorted({row.customer_id for row in rows})
     tiers = await found.risk_tiers(session, customers)
     excluded = await found.excluded_invoices(session, {row.invoice_id for row in rows})
@@ -180,7 +185,9 @@ async def _add_interest(session: AsyncSession, groups: list[Group], as_of: date)
     invoice_ids = {
         o.candidate.invoice_id for g in groups if g.level.communicates for o in g.outcomes
     }
-    reports = await interest_for_invoices(session, invoice_ids, as_of) if invoice_ids else {}
+    reports = {}
+    for batch in found.chunks(invoice_ids):
+        reports.update(await interest_for_invoices(session, batch, as_of))
     for group in groups:
         for outcome in group.outcomes:
             report = reports.get(outcome.candidate.invoice_id)
@@ -201,10 +208,11 @@ async def decide_day(session: AsyncSession, as_of: date, *, lock: bool) -> Decid
         )
         await session.refresh(settings)
     book = await plan_book(session)
+    read_at = utcnow()
     outcomes = await _decide_all(session, book, settings, as_of)
     groups = _group(book, outcomes)
     await _add_interest(session, groups, as_of)
-    return Decided(as_of, settings, book, outcomes, groups)
+    return Decided(as_of, settings, book, outcomes, groups, read_at)
 
 
 def pay_by(settings: DunningSettings, as_of: date) -> date:

@@ -29,6 +29,15 @@ class CommunicationStatus(StrEnum):
     SKIPPED = "skipped"
 
 
+class ActionStatus(StrEnum):
+    OPEN = "open"  # a task for a collector
+    DONE = "done"
+    PENDING = "pending"  # a hand-over not yet accepted
+    COMPLETED = "completed"
+    FAILED = "failed"
+    RECORDED = "recorded"
+
+
 class RunCreate(StrictStruct):
     """Run dunning for ``as_of`` (default: the tenant's today); ``dry_run`` records nothing."""
 

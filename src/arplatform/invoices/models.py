@@ -33,6 +33,8 @@ class Invoice(TenantScoped, Timestamped, Versioned, Audited, Base):
         Index("ix_invoices_tenant_customer", "tenant_id", "customer_id"),
         Index("ix_invoices_tenant_due_date", "tenant_id", "due_date"),
         Index("ix_invoices_tenant_issue_date", "tenant_id", "issue_date"),
+        # Dunning reads the invoices changed since its last run.
+        Index("ix_invoices_tenant_updated_at", "tenant_id", "updated_at"),
     )
 
     customer_id: Mapped[uuid.UUID]

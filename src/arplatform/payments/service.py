@@ -14,6 +14,7 @@ from arplatform.api.pagination import fetch_matching_page, fetch_one
 from arplatform.api.problems import Conflict, FieldError, InvalidInput
 from arplatform.bounds import amount_of
 from arplatform.customers.models import Customer
+from arplatform.dunning import plans as dunning
 from arplatform.events.service import emit
 from arplatform.invoices.models import Invoice, InvoiceInstalment
 from arplatform.invoices.service import next_number
@@ -133,7 +134,8 @@ async def reverse_payment(
         raise Conflict(f"Payment {payment.id} is already {payment.status}")
     _check_booking(reversed_on, payment.received_on, "received_on")
     await not_in_future(session, reversed_on, "reversed_on")
-    await settlement.reverse_allocations(session, payment, reversed_on)
+    reversed_ = await settlement.reverse_allocations(session, payment, reversed_on)
+    await dunning.reopen(session, {row.instalment_id for row in reversed_})
     payment.status = "reversed"
     payment.reversed_on = reversed_on
     payment.reversal_reason = reason
