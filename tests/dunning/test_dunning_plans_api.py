@@ -95,3 +95,24 @@ def test_a_reversed_payment_puts_the_instalment_back_into_dunning(api: Api) -> N
     )
     assert reversed_.status_code == 200, reversed_.text
     assert run("2026-11-23")["actions"] == ["internal_review"]  # +15 has passed: the review
+
+
+def test_invoices_issued_after_a_run_are_read_by_the_next_whatever_their_due_date(
+    api: Api,
+) -> None:
+    """The run reads only what changed since the last one: a draft issued later, or an
+    invoice recorded with a due date long past, must still be read."""
+    tenant = api.new_tenant()
+    headers = tenant.headers()
+    customer = api.client.post("/v1/customers", json=CUSTOMER, headers=headers).json()
+    draft = invoice_body(customer["id"], due_date="2026-11-02", draft=True)
+    draft_id = api.client.post("/v1/invoices", json=draft, headers=headers).json()["id"]
+    first = api.client.post("/v1/dunning-runs", json={"as_of": "2026-11-20"}, headers=headers)
+    assert first.json()["examined"] == 0
+    late = invoice_body(customer["id"], due_date="2026-11-03")
+    assert api.client.post("/v1/invoices", json=late, headers=headers).status_code == 201
+    issued = api.client.post(f"/v1/invoices/{draft_id}/issue", headers=headers)
+    assert issued.status_code == 200, issued.text
+    second = api.client.post("/v1/dunning-runs", json={"as_of": "2026-11-23"}, headers=headers)
+    assert second.json()["examined"] == 2
+    assert second.json()["actions"] == ["internal_review"]

@@ -30,7 +30,7 @@ from arplatform.dunning.models import (
 from arplatform.dunning.rules import Action
 from arplatform.dunning.run import Decided, Group, Outcome, pay_by
 from arplatform.events.service import emit
-from arplatform.jobs.outbox import enqueue
+from arplatform.jobs.outbox import enqueue, enqueue_many
 from arplatform.money import format_amount
 
 DELIVER_JOB = "dunning.deliver"
@@ -225,15 +225,22 @@ async def _record_communications(
     return communications
 
 
-def queue_delivery(session: AsyncSession, communication_id: uuid.UUID, channels: list[str]) -> None:
-    """Enqueue one delivery job per channel (after commit, through the outbox)."""
-    for channel in channels:
-        enqueue(
-            session,
-            DELIVER_JOB,
-            {"communication_id": str(communication_id), "channel": channel},
-            dedupe_key=f"{DELIVER_JOB}:{communication_id}:{channel}",
-        )
+async def queue_deliveries(
+    session: AsyncSession, communications: list[tuple[uuid.UUID, list[str]]]
+) -> None:
+    """Enqueue one delivery job per communication and channel (sent after commit)."""
+    await enqueue_many(
+        session,
+        DELIVER_JOB,
+        [
+            (
+                {"communication_id": str(communication_id), "channel": channel},
+                f"{DELIVER_JOB}:{communication_id}:{channel}",
+            )
+            for communication_id, channels in communications
+            for channel in channels
+        ],
+    )
 
 
 def _action_rows(
@@ -342,8 +349,7 @@ async def record_run(session: AsyncSession, decided: Decided, trigger: str) -> R
     await _apply_actions(session, actions)
     _emit_events(session, decided, by_group)
     if not decided.settings.review_before_send:
-        for row in comms:
-            queue_delivery(session, row["id"], row["channels"])
+        await queue_deliveries(session, [(row["id"], row["channels"]) for row in comms])
     run.communications, run.actions = len(comms), len(actions)
     _remember_window(decided)
     if trigger == "schedule":

@@ -25,7 +25,7 @@ from arplatform.dunning.models import (
     DunningSettings,
     InvoiceExclusion,
 )
-from arplatform.dunning.record import Recorded, queue_delivery, record_run
+from arplatform.dunning.record import Recorded, queue_deliveries, record_run
 from arplatform.dunning.run import Decided, decide_day
 from arplatform.dunning.schemas import (
     CommunicationEdit,
@@ -124,7 +124,7 @@ async def approve_communication(
     """Release a draft: its deliveries are queued."""
     communication = await _draft(session, communication_id, if_match)
     communication.status = "queued"
-    queue_delivery(session, communication.id, list(communication.channels))
+    await queue_deliveries(session, [(communication.id, list(communication.channels))])
     await session.flush()
     return communication
 

@@ -6,8 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from arplatform.db.base import new_id
 from arplatform.db.session import session_tenant
 from arplatform.jobs.models import OutboxMessage
 
@@ -33,3 +35,25 @@ def enqueue(
     session.add(message)
     session.info["outbox_pending"] = True
     return message
+
+
+async def enqueue_many(
+    session: AsyncSession, actor: str, jobs: list[tuple[dict[str, Any], str | None]]
+) -> None:
+    """Record many runs of ``actor`` (arguments, dedupe key) with one statement.
+
+    For runs that queue thousands of jobs at once; same guarantees as :func:`enqueue`.
+    """
+    if not jobs:
+        return
+    tenant_id = session_tenant(session.sync_session)
+    table: Table = OutboxMessage.__table__  # type: ignore[assignment]
+    await session.execute(
+        insert(table),
+        [
+            {"id": new_id(), "tenant_id": tenant_id, "actor": actor, "args": args,
+             "dedupe_key": dedupe_key}
+            for args, dedupe_key in jobs
+        ],
+    )  # fmt: skip
+    session.info["outbox_pending"] = True
