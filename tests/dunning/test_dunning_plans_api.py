@@ -116,3 +116,33 @@ def test_invoices_issued_after_a_run_are_read_by_the_next_whatever_their_due_dat
     second = api.client.post("/v1/dunning-runs", json={"as_of": "2026-11-23"}, headers=headers)
     assert second.json()["examined"] == 2
     assert second.json()["actions"] == ["internal_review"]
+
+
+def test_a_kept_payment_plan_pauses_and_a_cancelled_one_resumes(api: Api) -> None:
+    tenant = api.new_tenant()
+    headers = tenant.headers()
+    customer = api.client.post("/v1/customers", json=CUSTOMER, headers=headers).json()
+    invoice = invoice_body(customer["id"], due_date="2026-11-02")
+    assert api.client.post("/v1/invoices", json=invoice, headers=headers).status_code == 201
+    plan = api.client.post(
+        "/v1/payment-plans",
+        json={"customer_id": customer["id"], "agreed_on": "2026-11-04",
+              "schedule": [{"due_date": "2026-12-15"}, {"due_date": "2027-01-15"}]},
+        headers=headers,
+    )  # fmt: skip
+    assert plan.status_code == 201, plan.text
+
+    def run(day: str) -> Any:
+        response = api.client.post("/v1/dunning-runs", json={"as_of": day}, headers=headers)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    paused = run("2026-11-20")
+    assert paused["examined"] == 1 and paused["communications"] == [] and paused["actions"] == []
+    cancelled = api.client.post(
+        f"/v1/payment-plans/{plan.json()['id']}/cancel",
+        json={"cancelled_on": "2026-11-21"},
+        headers=headers,
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    assert run("2026-11-23")["actions"] == ["internal_review"]  # dunning resumes
