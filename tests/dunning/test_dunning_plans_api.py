@@ -146,3 +146,33 @@ def test_a_kept_payment_plan_pauses_and_a_cancelled_one_resumes(api: Api) -> Non
     )
     assert cancelled.status_code == 200, cancelled.text
     assert run("2026-11-23")["actions"] == ["internal_review"]  # dunning resumes
+
+
+def _events(api: Api, tenant: TenantHandle, event_type: str) -> list[Any]:
+    response = api.client.get("/v1/events", params={"type": event_type}, headers=tenant.headers())
+    assert response.status_code == 200, response.text
+    return list(response.json()["data"])
+
+
+def test_a_credit_hold_level_blocks_new_invoices_and_is_announced(api: Api) -> None:
+    tenant = api.new_tenant()
+    headers = tenant.headers()
+    hold = {"name": "Hold", "offset_days": 5, "actions": ["formal_notice", "credit_hold"],
+            "channels": ["email"], "template": "formal_notice"}  # fmt: skip
+    plan = _plan(api, tenant, [hold], risk_tier="watch")
+    assert plan.status_code == 201, plan.text
+    customer = api.client.post(
+        "/v1/customers", json={**CUSTOMER, "risk_tier": "watch"}, headers=headers
+    ).json()
+    invoice = invoice_body(customer["id"], due_date="2026-11-02")
+    assert api.client.post("/v1/invoices", json=invoice, headers=headers).status_code == 201
+    run = api.client.post("/v1/dunning-runs", json={"as_of": "2026-11-09"}, headers=headers)
+    assert [c["level_name"] for c in run.json()["communications"]] == ["Hold"]
+    held = api.client.get(f"/v1/customers/{customer['id']}", headers=headers).json()
+    assert held["credit_hold"] is True
+    (announced,) = _events(api, tenant, "customer.credit_hold")
+    assert announced["resource_id"] == customer["id"]
+    assert [e["resource_id"] for e in _events(api, tenant, "dunning.escalated")] == [customer["id"]]
+    refused = api.client.post("/v1/invoices", json=invoice_body(customer["id"]), headers=headers)
+    assert refused.status_code == 409, refused.text
+    assert "credit hold" in refused.json()["detail"]

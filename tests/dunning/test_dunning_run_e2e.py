@@ -86,6 +86,10 @@ def test_a_run_sends_one_notice_per_customer_and_level_in_its_language(
         f"/v1/dunning-communications/{run['communications'][0]['id']}", headers=tenant.headers()
     ).json()
     assert comm["status"] == "sent" and comm["deliveries"][0]["status"] == "sent"
+    sent = running.client.get(
+        "/v1/events", params={"type": "dunning.sent"}, headers=tenant.headers()
+    ).json()["data"]
+    assert sorted(e["resource_id"] for e in sent) == sorted(c["id"] for c in run["communications"])
 
 
 def test_running_twice_and_after_skipped_days_sends_no_duplicates(
