@@ -27,38 +27,54 @@ from arplatform.tenants.models import Tenant
 TIMEOUT_SECONDS = 60
 
 
-async def _case(session: AsyncSession, action: DunningAction) -> CollectionCase:
+async def _parties(session: AsyncSession, customer_id: uuid.UUID) -> tuple[Party, Party]:
+    """The tenant as creditor and the customer as debtor."""
     tenant = await session.get(Tenant, session.info["tenant_id"])
-    customer = await session.scalar(select(Customer).where(Customer.id == action.customer_id))
+    customer = await session.scalar(select(Customer).where(Customer.id == customer_id))
     settings = await session.scalar(select(DunningSettings))
     assert tenant is not None and customer is not None
+    creditor = Party(
+        name=tenant.name,
+        country=tenant.country,
+        address=postal_address(settings.address if settings else None),
+        email=settings.reply_to if settings else None,
+    )
+    debtor = Party(
+        name=customer.legal_name,
+        country=customer.country,
+        address=postal_address(customer.address),
+        vat_id=customer.vat_number,
+    )
+    return creditor, debtor
+
+
+async def _history(session: AsyncSession, customer_id: uuid.UUID) -> tuple[DunningStep, ...]:
+    """The notices sent to the customer, so the agency can show prior dunning."""
+    sent = await session.scalars(
+        select(Communication)
+        .where(Communication.customer_id == customer_id, Communication.status == "sent")
+        .order_by(Communication.notice_date)
+    )
+    return tuple(
+        DunningStep(
+            sent_on=step.notice_date, level=step.level_name, channel=",".join(step.channels)
+        )
+        for step in sent
+    )
+
+
+async def _case(session: AsyncSession, action: DunningAction) -> CollectionCase:
     ids = [uuid.UUID(value) for value in action.invoice_ids]
     invoices = (await session.scalars(select(Invoice).where(Invoice.id.in_(ids)))).all()
-    steps = (
-        await session.scalars(
-            select(Communication)
-            .where(Communication.customer_id == customer.id, Communication.status == "sent")
-            .order_by(Communication.notice_date)
-        )
-    ).all()
+    creditor, debtor = await _parties(session, action.customer_id)
 
     def money(amount: Decimal) -> Money:
         return Money(amount=round_money(amount, action.currency), currency=action.currency)
 
     return CollectionCase(
         case_id=str(action.id),
-        creditor=Party(
-            name=tenant.name,
-            country=tenant.country,
-            address=postal_address(settings.address if settings else None),
-            email=settings.reply_to if settings else None,
-        ),
-        debtor=Party(
-            name=customer.legal_name,
-            country=customer.country,
-            address=postal_address(customer.address),
-            vat_id=customer.vat_number,
-        ),
+        creditor=creditor,
+        debtor=debtor,
         invoices=tuple(
             OpenInvoice(
                 invoice_number=invoice.number or str(invoice.id),
@@ -70,12 +86,7 @@ async def _case(session: AsyncSession, action: DunningAction) -> CollectionCase:
             for invoice in invoices
         ),
         total=money(sum((i.open_amount for i in invoices), start=Decimal(0))),
-        dunning_history=tuple(
-            DunningStep(
-                sent_on=step.notice_date, level=step.level_name, channel=",".join(step.channels)
-            )
-            for step in steps
-        ),
+        dunning_history=await _history(session, action.customer_id),
         disputed=any(invoice.disputed for invoice in invoices),
     )
 

@@ -10,7 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from arplatform.customers.models import Customer
 from arplatform.documents.letter import Letter, render_letter_pdf
-from arplatform.dunning.models import Communication, DunningSettings, TemplateOverride
+from arplatform.dunning.models import (
+    Communication,
+    CommunicationLine,
+    DunningSettings,
+    TemplateOverride,
+)
 from arplatform.dunning.notice import NoticeContext, NoticeLine, NoticeParty
 from arplatform.dunning.templates import (
     RenderedNotice,
@@ -63,6 +68,19 @@ def _primary(customer: Customer, field: str) -> str | None:
     return contacts[0][field] if contacts else None
 
 
+def _notice_line(line: CommunicationLine) -> NoticeLine:
+    return NoticeLine(
+        invoice_number=line.invoice_number,
+        instalment=line.instalment,
+        issue_date=line.issue_date,
+        due_date=line.due_date,
+        days_overdue=line.days_overdue,
+        amount=line.amount,
+        open_amount=line.open_amount,
+        interest=line.interest,
+    )
+
+
 def notice_context(
     communication: Communication,
     tenant: Tenant,
@@ -70,19 +88,6 @@ def notice_context(
     customer: Customer,
 ) -> NoticeContext:
     """What the notice says, from the recorded communication and the parties as they are now."""
-    lines = tuple(
-        NoticeLine(
-            invoice_number=line.invoice_number,
-            instalment=line.instalment,
-            issue_date=line.issue_date,
-            due_date=line.due_date,
-            days_overdue=line.days_overdue,
-            amount=line.amount,
-            open_amount=line.open_amount,
-            interest=line.interest,
-        )
-        for line in communication.lines
-    )
     return NoticeContext(
         reference=communication.reference,
         template=communication.template or "reminder",
@@ -105,7 +110,7 @@ def notice_context(
             phone=_primary(customer, "phone"),
             vat_number=customer.vat_number,
         ),
-        lines=lines,
+        lines=tuple(_notice_line(line) for line in communication.lines),
         total_open=communication.total_open,
         total_interest=communication.total_interest,
         next_step=communication.next_step,
