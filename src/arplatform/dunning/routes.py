@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Response
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from arplatform.api.conventions import (
     ALL_ROLES,
@@ -55,6 +55,9 @@ from arplatform.dunning.schemas import (
 )
 
 COLLECTORS = {Role.ADMIN, Role.CREDIT_MANAGER, Role.COLLECTOR}
+LevelIndex = Annotated[
+    int | None, QueryParameter(ge=0, le=19, description="Position of the level in its plan")
+]
 MANAGERS = {Role.ADMIN, Role.CREDIT_MANAGER}
 ACTION: dict[str, Any] = {"conditional": True, "etag": True, "status_code": 200}
 
@@ -113,7 +116,7 @@ class CommunicationController(Controller):
         limit: Limit = 50,
         cursor: Cursor = None,
         status: FromQuery[CommunicationStatus | None] = None,
-        level: FromQuery[int | None] = None,
+        level: LevelIndex = None,
         customer_id: FromQuery[uuid.UUID | None] = None,
     ) -> CommunicationPage:
         """List communications, oldest first; ``status=draft`` is the review queue."""
