@@ -56,7 +56,9 @@ from arplatform.dunning.schemas import (
 
 COLLECTORS = {Role.ADMIN, Role.CREDIT_MANAGER, Role.COLLECTOR}
 LevelIndex = Annotated[
-    int | None, QueryParameter(ge=0, le=19, description="Position of the level in its plan")
+    # gt=-1, not ge=0: a zero bound is dropped from the published schema.
+    int | None,
+    QueryParameter(gt=-1, le=19, description="Position of the level in its plan"),
 ]
 MANAGERS = {Role.ADMIN, Role.CREDIT_MANAGER}
 ACTION: dict[str, Any] = {"conditional": True, "etag": True, "status_code": 200}
