@@ -17,7 +17,6 @@ from arplatform_collection_agency_rest.agency import (
     AgencySecrets,
     RestCollectionAgency,
 )
-from arplatform_collection_agency_rest.errors import retry_after_seconds
 
 from arplatform.plugins.contracts.collection_agency import CaseState, CaseStatus, HandoverReceipt
 from arplatform.plugins.contracts.common import (
@@ -342,11 +341,3 @@ def test_valid_config_has_safe_defaults() -> None:
     config = msgspec.convert({"base_url": "https://agency.example/v1"}, AgencyConfig)
 
     assert (config.timeout_seconds, config.verify_tls) == (20.0, True)
-
-
-def test_retry_after_as_http_date() -> None:
-    now = dt.datetime(2025, 6, 1, 12, 0, tzinfo=dt.UTC)
-
-    assert retry_after_seconds("Sun, 01 Jun 2025 12:00:30 GMT", now) == 30.0
-    assert retry_after_seconds("Sun, 01 Jun 2025 11:00:00 GMT", now) == 0.0
-    assert retry_after_seconds("soon", now) is None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import json
 import socket
 import threading
@@ -20,7 +19,6 @@ from arplatform_notification_sms_http.channel import (
     SmsGatewayConfig,
     SmsGatewaySecrets,
 )
-from arplatform_notification_sms_http.errors import retry_after_seconds
 from arplatform_notification_sms_http.text import e164, truncate
 
 from arplatform.plugins.contracts.common import (
@@ -243,12 +241,6 @@ def test_truncation_keeps_characters_whole() -> None:
     family = "\U0001f469\u200d\U0001f467"  # woman ZWJ girl
     assert truncate(f"ok {family} done", 6) == "ok…"
     assert truncate("逾期付款提醒通知", 5) == "逾期付款…"
-
-
-def test_retry_after_accepts_an_http_date() -> None:
-    now = dt.datetime(2025, 4, 9, 12, 0, 0, tzinfo=dt.UTC)
-    assert retry_after_seconds("Wed, 09 Apr 2025 12:01:30 GMT", now) == 90.0
-    assert retry_after_seconds("soon", now) is None
 
 
 class TestHttpSmsChannelConformance(NotificationChannelConformance):

@@ -6,9 +6,6 @@ failures may pass, so the core retries them; every other 4xx is permanent.
 
 from __future__ import annotations
 
-import datetime as dt
-import email.utils
-
 import httpx
 import msgspec
 
@@ -18,6 +15,7 @@ from arplatform.plugins.contracts.common import (
     ProviderError,
     TransientProviderError,
 )
+from arplatform.plugins.http import retry_after_seconds
 from arplatform_collection_agency_rest.wire import ErrorBody
 
 __all__ = ["error_body", "error_for_response", "error_for_transport"]
@@ -57,20 +55,3 @@ def error_for_transport(exc: httpx.TransportError, action: str) -> TransientProv
     return TransientProviderError(
         f"agency {action} failed: {type(exc).__name__}: {exc}", code="network"
     )
-
-
-def retry_after_seconds(value: str | None, now: dt.datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date)."""
-    if value is None or not value.strip():
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    delay = (when - (now or dt.datetime.now(dt.UTC))).total_seconds()
-    return max(delay, 0.0)

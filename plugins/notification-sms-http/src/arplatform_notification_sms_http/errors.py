@@ -8,17 +8,15 @@ refusing this message for good: a ``failed`` delivery.
 
 from __future__ import annotations
 
-import datetime as dt
-import email.utils
-
 import httpx
 
 from arplatform.plugins.contracts.common import (
     ProviderAuthenticationError,
     TransientProviderError,
 )
+from arplatform.plugins.http import retry_after_seconds
 
-__all__ = ["error_for_transport", "raise_for_retryable", "refusal_detail", "retry_after_seconds"]
+__all__ = ["error_for_transport", "raise_for_retryable", "refusal_detail"]
 
 _RETRYABLE_CLIENT_ERRORS = frozenset({408, 409, 425, 429})
 _MAX_BODY_CHARS = 200
@@ -51,22 +49,6 @@ def error_for_transport(exc: httpx.TransportError) -> TransientProviderError:
     return TransientProviderError(
         f"SMS gateway unreachable: {type(exc).__name__}: {exc}", code="network"
     )
-
-
-def retry_after_seconds(value: str | None, now: dt.datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date)."""
-    if value is None or not value.strip():
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return max((when - (now or dt.datetime.now(dt.UTC))).total_seconds(), 0.0)
 
 
 def _body_excerpt(response: httpx.Response) -> str:
