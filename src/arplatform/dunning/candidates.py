@@ -24,6 +24,7 @@ from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arplatform.customers.models import Customer
+from arplatform.db.among import among
 from arplatform.dunning.models import DunningItem, InvoiceExclusion
 from arplatform.dunning.rules import ItemState
 from arplatform.invoices.models import Invoice, InvoiceInstalment
@@ -171,7 +172,7 @@ async def risk_tiers(
 ) -> dict[uuid.UUID, str | None]:
     tiers: dict[uuid.UUID, str | None] = {}
     for batch in chunks(customer_ids):
-        stmt = select(Customer.id, Customer.risk_tier).where(Customer.id.in_(batch))
+        stmt = select(Customer.id, Customer.risk_tier).where(among(Customer.id, batch))
         tiers.update({row[0]: row[1] for row in (await session.execute(stmt)).all()})
     return tiers
 
@@ -181,7 +182,7 @@ async def excluded_invoices(
 ) -> set[uuid.UUID]:
     excluded: set[uuid.UUID] = set()
     for batch in chunks(invoice_ids):
-        stmt = select(InvoiceExclusion.invoice_id).where(InvoiceExclusion.invoice_id.in_(batch))
+        stmt = select(InvoiceExclusion.invoice_id).where(among(InvoiceExclusion.invoice_id, batch))
         excluded.update((await session.scalars(stmt)).all())
     return excluded
 
@@ -194,7 +195,7 @@ async def open_totals(
     for batch in chunks(customer_ids):
         stmt = (
             select(Invoice.customer_id, Invoice.currency, func.sum(Invoice.open_amount))
-            .where(and_(Invoice.customer_id.in_(batch), Invoice.status.in_(OPEN)))
+            .where(and_(among(Invoice.customer_id, batch), Invoice.status.in_(OPEN)))
             .group_by(Invoice.customer_id, Invoice.currency)
         )
         for customer_id, currency, total in (await session.execute(stmt)).all():

@@ -17,6 +17,7 @@ from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arplatform.customers.models import Customer
+from arplatform.db.among import among
 from arplatform.db.base import new_id, utcnow
 from arplatform.dunning.candidates import chunks
 from arplatform.dunning.models import (
@@ -29,7 +30,7 @@ from arplatform.dunning.models import (
 )
 from arplatform.dunning.rules import Action
 from arplatform.dunning.run import Decided, Group, Outcome, pay_by
-from arplatform.events.service import emit
+from arplatform.events.service import EventFacts, emit_many
 from arplatform.jobs.outbox import enqueue, enqueue_many
 from arplatform.money import format_amount
 
@@ -110,7 +111,7 @@ async def _record_items(session: AsyncSession, tenant_id: uuid.UUID, decided: De
 async def _languages(session: AsyncSession, customer_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
     languages: dict[uuid.UUID, str] = {}
     for batch in chunks(customer_ids):
-        stmt = select(Customer.id, Customer.language).where(Customer.id.in_(batch))
+        stmt = select(Customer.id, Customer.language).where(among(Customer.id, batch))
         languages.update({row[0]: row[1] for row in (await session.execute(stmt)).all()})
     return languages
 
@@ -281,7 +282,7 @@ async def _apply_actions(session: AsyncSession, rows: list[dict[str, Any]]) -> N
     for batch in chunks(held):
         await session.execute(
             update(Customer)
-            .where(Customer.id.in_(batch), Customer.credit_hold.is_(False))
+            .where(among(Customer.id, batch), Customer.credit_hold.is_(False))
             .values(credit_hold=True, version=Customer.version + 1, updated_at=utcnow())
             .execution_options(synchronize_session=False)
         )
@@ -290,38 +291,31 @@ async def _apply_actions(session: AsyncSession, rows: list[dict[str, Any]]) -> N
             enqueue(session, HAND_OVER_JOB, {"action_id": str(row["id"])})
 
 
-def _emit_customer(
-    session: AsyncSession,
-    event_type: str,
-    group: Group,
-    communication_id: uuid.UUID | None,
-) -> None:
-    emit(
-        session,
-        event_type,
-        resource_type="customer",
-        resource_id=group.customer_id,
-        resource_version=None,
-        data={
-            "level": group.level.name,
-            "actions": [a.value for a in group.level.actions],
-            "currency": group.currency,
-            "amount": format_amount(group.total_open, group.currency),
-            "communication_id": None if communication_id is None else str(communication_id),
-        },
-    )
+def _event_facts(group: Group, communication_id: uuid.UUID | None) -> EventFacts:
+    data = {
+        "level": group.level.name,
+        "actions": [a.value for a in group.level.actions],
+        "currency": group.currency,
+        "amount": format_amount(group.total_open, group.currency),
+        "communication_id": None if communication_id is None else str(communication_id),
+    }
+    return (group.customer_id, None, data)
 
 
-def _emit_events(
+async def _emit_events(
     session: AsyncSession, decided: Decided, by_group: dict[tuple[Any, ...], uuid.UUID]
 ) -> None:
     """``dunning.escalated`` for the levels that escalate, ``customer.credit_hold`` for holds."""
+    escalated: list[EventFacts] = []
+    held: list[EventFacts] = []
     for group in decided.groups:
         communication_id = by_group.get((group.customer_id, group.level_index, group.currency))
         if ESCALATIONS.intersection(group.level.actions):
-            _emit_customer(session, "dunning.escalated", group, communication_id)
+            escalated.append(_event_facts(group, communication_id))
         if Action.CREDIT_HOLD in group.level.actions:
-            _emit_customer(session, "customer.credit_hold", group, communication_id)
+            held.append(_event_facts(group, communication_id))
+    await emit_many(session, "dunning.escalated", "customer", escalated)
+    await emit_many(session, "customer.credit_hold", "customer", held)
 
 
 def _remember_window(decided: Decided) -> None:
@@ -347,7 +341,7 @@ async def record_run(session: AsyncSession, decided: Decided, trigger: str) -> R
     by_group = {(c["customer_id"], c["level"], c["currency"]): c["id"] for c in comms}
     actions = _action_rows(decided, run.id, by_group)
     await _apply_actions(session, actions)
-    _emit_events(session, decided, by_group)
+    await _emit_events(session, decided, by_group)
     if not decided.settings.review_before_send:
         await queue_deliveries(session, [(row["id"], row["channels"]) for row in comms])
     run.communications, run.actions = len(comms), len(actions)

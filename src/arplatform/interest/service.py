@@ -13,6 +13,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arplatform.api.problems import Conflict, NotFound
+from arplatform.db.among import among
 from arplatform.interest import rules
 from arplatform.interest.models import InterestPolicy
 from arplatform.interest.policies import (
@@ -101,7 +102,7 @@ async def _invoices(session: AsyncSession, ids: Collection[uuid.UUID]) -> list[I
             Invoice.issue_date,
             Invoice.cancelled_on,
             Invoice.written_off_on,
-        ).where(Invoice.id.in_(ids))
+        ).where(among(Invoice.id, ids))
     )
     return [InvoiceFacts(*row) for row in rows]
 
@@ -125,7 +126,7 @@ async def _instalments(
                 Invoice.id == InvoiceInstalment.invoice_id,
             ),
         )
-        .where(InvoiceInstalment.invoice_id.in_(ids), live_invoice(Invoice.issue_date))
+        .where(among(InvoiceInstalment.invoice_id, ids), live_invoice(Invoice.issue_date))
         .order_by(InvoiceInstalment.invoice_id, InvoiceInstalment.seq)
     )
     found: dict[uuid.UUID, list[_Instalment]] = defaultdict(list)
@@ -140,7 +141,7 @@ async def _allocations(
     """Each instalment's movements up to ``as_of``, summed per day, in one query."""
     rows = await session.execute(
         select(Allocation.instalment_id, Allocation.booked_on, func.sum(Allocation.amount))
-        .where(Allocation.invoice_id.in_(ids), Allocation.booked_on <= as_of)
+        .where(among(Allocation.invoice_id, ids), Allocation.booked_on <= as_of)
         .group_by(Allocation.instalment_id, Allocation.booked_on)
     )
     found: dict[uuid.UUID, list[tuple[date, Decimal]]] = defaultdict(list)
