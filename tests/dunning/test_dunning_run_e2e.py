@@ -142,3 +142,22 @@ def test_dispute_promise_plan_and_exclusion_pause_and_payment_stops(
     _post(running, tenant, f"/v1/customers/{hant['customer']['id']}/dunning", {"excluded": False})
     lifted = _run(running, tenant, "2026-11-20")
     assert lifted["actions"] == ["internal_review"]
+
+
+def test_the_formal_notice_claims_the_eu_fixed_compensation_per_late_invoice(
+    running: Api, inbox: tuple[Inbox, int]
+) -> None:
+    received, port = inbox
+    tenant, _ = _setup(running, port)
+    _post(running, tenant, "/v1/reference-rates",
+          {"key": "ECB_MRO", "valid_from": "2026-06-11", "rate": "2.15"})  # fmt: skip
+    _post(running, tenant, "/v1/interest-policies", {"rule": "eu_directive"})
+    _run(running, tenant, "2026-11-05")  # the friendly reminder: no claim yet
+    wait_for_mail(received, 3)
+    reminder = mail_text(received.to("ap-en@customer.example")[0])
+    assert "Interest accrued" in reminder and "compensation" not in reminder
+    _run(running, tenant, "2026-11-16")
+    _run(running, tenant, "2026-11-20")  # the formal notice: EUR 40 for each of two invoices
+    wait_for_mail(received, 6)
+    notice = mail_text(received.to("ap-en@customer.example")[1])
+    assert "Fixed compensation for recovery costs: €80.00" in notice

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from babel.dates import format_date
@@ -23,6 +24,7 @@ from arplatform.dunning.templates import (
     notice_language,
     render_notice,
 )
+from arplatform.interest.service import ReferenceRateMissing, interest_for_invoices
 from arplatform.plugins.contracts.common import Address, Attachment
 from arplatform.plugins.contracts.notification import (
     AddressKind,
@@ -35,6 +37,8 @@ from arplatform.tenants.models import Tenant
 #: Which recipients a channel reaches, and the contact roles asked first.
 ADDRESS_KINDS = {"email": AddressKind.EMAIL, "sms": AddressKind.PHONE, "letter": AddressKind.POSTAL}
 CONTACT_ORDER = ("dunning", "billing", "general", "legal")
+#: Notices with these actions claim the statutory fixed compensation.
+CLAIMS_COMPENSATION = frozenset({"formal_notice", "legal_letter", "agency_handoff"})
 
 
 def postal_address(document: dict[str, Any] | None) -> Address | None:
@@ -86,6 +90,7 @@ def notice_context(
     tenant: Tenant,
     settings: DunningSettings,
     customer: Customer,
+    fixed_compensation: Decimal = Decimal(0),
 ) -> NoticeContext:
     """What the notice says, from the recorded communication and the parties as they are now."""
     return NoticeContext(
@@ -113,11 +118,32 @@ def notice_context(
         lines=tuple(_notice_line(line) for line in communication.lines),
         total_open=communication.total_open,
         total_interest=communication.total_interest,
+        fixed_compensation=fixed_compensation,
         next_step=communication.next_step,
         next_step_on=communication.next_step_on,
         payment_instructions=settings.payment_instructions,
         contact=settings.contact,
     )
+
+
+async def fixed_compensation(session: AsyncSession, communication: Communication) -> Decimal:
+    """The statutory fixed sums (EU directive, UK late payment act) of the notice's invoices.
+
+    Each late invoice under such a rule carries its sum once; a sum in another
+    currency than the notice's is not added to it. Reminders do not claim it:
+    the sums are asked for from the formal notice on.
+    """
+    if not CLAIMS_COMPENSATION.intersection(communication.actions):
+        return Decimal(0)
+    invoice_ids = {line.invoice_id for line in communication.lines}
+    reports = await interest_for_invoices(session, invoice_ids, communication.notice_date)
+    total = Decimal(0)
+    for report in reports.values():
+        if isinstance(report, ReferenceRateMissing) or report.result.compensation is None:
+            continue
+        if report.result.compensation.currency == communication.currency:
+            total += report.result.compensation.amount
+    return total
 
 
 async def rendered(

@@ -94,7 +94,8 @@ async def _compose_and_send(
     if not to:
         raise Undeliverable(f"the customer has no address for {channel}")
     integration = await _integration(session, providers, channel)
-    context = compose.notice_context(communication, tenant, settings, customer)
+    compensation = await compose.fixed_compensation(session, communication)
+    context = compose.notice_context(communication, tenant, settings, customer, compensation)
     notice = await compose.rendered(session, communication, context, channel)
     from_ = compose.sender(tenant, settings)
     attachments = (
