@@ -15,10 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from arplatform.dunning.notice import NoticeContext, NoticeParty
+from arplatform.dunning.sandbox import MAX_OUTPUT_CHARS
 from arplatform.dunning.templates import (
     CHANNELS,
     LANGUAGES,
-    MAX_OUTPUT_CHARS,
     SAMPLE_CONTEXT,
     TEMPLATE_NAMES,
     RenderedNotice,
