@@ -56,10 +56,12 @@ def run(args: list[str]) -> int:
 
 def test(args: list[str]) -> int:
     """Lint, format check, type check, then the whole pytest suite."""
+    linted = ("src", "tests", "plugins", "migrations", "bench", "dev.py")
+    plugin_sources = sorted(str(path.relative_to(ROOT)) for path in ROOT.glob("plugins/*/src"))
     checks = [
-        (BIN / "ruff", "check", "src", "tests", "migrations", "bench", "dev.py"),
-        (BIN / "ruff", "format", "--check", "src", "tests", "migrations", "bench", "dev.py"),
-        (BIN / "mypy", "src"),
+        (BIN / "ruff", "check", *linted),
+        (BIN / "ruff", "format", "--check", *linted),
+        (BIN / "mypy", "src", *plugin_sources),
     ]
     for check in checks:
         print("$", " ".join(str(part) for part in check[1:]), flush=True)
