@@ -58,6 +58,14 @@ BLANK = r"\x20\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 #: Printable text: no control characters, no outer blanks.
 TEXT_PATTERN = rf"^[^{CONTROL}{BLANK}]([^{CONTROL}]*[^{CONTROL}{BLANK}])?$"
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=TEXT_PATTERN)]
+#: An e-mail address as mail servers accept it (no blanks or controls, a dotted domain).
+Email = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=254,
+        pattern=rf"^[^@{CONTROL}{BLANK}]{{1,64}}@[A-Za-z0-9.-]{{1,185}}\.[A-Za-z]{{2,24}}$",
+    ),
+]
 #: Free text over several lines (a letter, a template): anything but NUL.
 PROSE_PATTERN = r"^[^\x00]*$"
 #: A client's own reference: printable ASCII, no outer blanks.

@@ -97,10 +97,23 @@ async def revoke_client(session: AsyncSession, client_id: uuid.UUID) -> ApiClien
 
 
 async def create_tenant(
-    db: Database, *, name: str, country: str, currency: str, timezone: str = "UTC"
+    db: Database,
+    *,
+    name: str,
+    country: str,
+    currency: str,
+    timezone: str = "UTC",
+    contact_email: str | None = None,
 ) -> IssuedClient:
     """Create a tenant and its first ``admin`` client, in one transaction."""
-    tenant = Tenant(id=new_id(), name=name, country=country, currency=currency, timezone=timezone)
+    tenant = Tenant(
+        id=new_id(),
+        name=name,
+        country=country,
+        currency=currency,
+        timezone=timezone,
+        contact_email=contact_email,
+    )
     async with db.session(tenant.id, actor="platform") as session, session.begin():
         session.add(tenant)
         await session.flush()

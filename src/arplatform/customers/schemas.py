@@ -11,12 +11,11 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from arplatform.api.types import (
-    BLANK,
-    CONTROL,
     TEXT_PATTERN,
     Amount,
     CountryCode,
     CurrencyCode,
+    Email,
     Identifier,
     Language,
     Name,
@@ -43,13 +42,6 @@ class TermsKind(StrEnum):
     END_OF_MONTH = "end_of_month"
 
 
-Email = Annotated[
-    str,
-    msgspec.Meta(
-        max_length=254,
-        pattern=rf"^[^@{CONTROL}{BLANK}]{{1,64}}@[A-Za-z0-9.-]{{1,185}}\.[A-Za-z]{{2,24}}$",
-    ),
-]
 Phone = Annotated[str, msgspec.Meta(pattern=r"^\+[1-9][0-9]{6,14}$", description="E.164")]
 TierName = Annotated[str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")]
 

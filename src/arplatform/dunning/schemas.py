@@ -10,7 +10,14 @@ from typing import Annotated
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from arplatform.api.types import PROSE_PATTERN, TEXT_PATTERN, Amount, CurrencyCode, StrictStruct
+from arplatform.api.types import (
+    PROSE_PATTERN,
+    TEXT_PATTERN,
+    Amount,
+    CurrencyCode,
+    Email,
+    StrictStruct,
+)
 from arplatform.customers.schemas import PostalAddress, TierName
 from arplatform.dunning.rules import Level
 
@@ -18,7 +25,6 @@ Note = Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=TEXT_PA
 Levels = Annotated[list[Level], msgspec.Meta(min_length=1, max_length=20)]
 PlanName = Annotated[str, msgspec.Meta(min_length=1, max_length=80, pattern=TEXT_PATTERN)]
 Instructions = Annotated[str, msgspec.Meta(min_length=1, max_length=1000, pattern=PROSE_PATTERN)]
-Email = Annotated[str, msgspec.Meta(pattern=r"^[^@\s]{1,64}@[^@\s]{1,190}$", max_length=254)]
 
 
 class CommunicationStatus(StrEnum):
