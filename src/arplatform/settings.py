@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -37,6 +38,10 @@ class Settings:
     log_json: bool = True
     log_level: str = "INFO"
     plugins_blocked: tuple[str, ...] = ()
+    #: CIDRs webhooks may reach although the SSRF guard refuses them (the only escape hatch).
+    webhook_allowed_networks: tuple[str, ...] = ()
+    #: Deliver webhooks over plain http (tests, private set-ups); https only by default.
+    webhook_allow_http: bool = False
 
     @property
     def is_postgres(self) -> bool:
@@ -87,6 +92,14 @@ def _number(env: Mapping[str, str], name: str, default: str, kind: type[float] |
         raise SettingsError(f"{name}={raw!r} is not a number") from None
 
 
+def _networks(value: str | None) -> tuple[str, ...]:
+    """Comma-separated CIDRs, each checked here so a typo fails at start-up."""
+    try:
+        return tuple(str(ipaddress.ip_network(part, strict=False)) for part in _split(value))
+    except ValueError as exc:
+        raise SettingsError(f"ARP_WEBHOOK_ALLOWED_NETWORKS: {exc}") from None
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build the settings from ``env`` (default: the process environment).
 
@@ -126,4 +139,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_json=env.get("ARP_LOG_FORMAT", "json") == "json",
         log_level=env.get("ARP_LOG_LEVEL", "INFO"),
         plugins_blocked=_split(env.get("ARP_PLUGINS_BLOCKED")),
+        webhook_allowed_networks=_networks(env.get("ARP_WEBHOOK_ALLOWED_NETWORKS")),
+        webhook_allow_http=env.get("ARP_WEBHOOK_ALLOW_HTTP", "").lower() in ("1", "true", "yes"),
     )

@@ -10,6 +10,7 @@ from litestar import Litestar
 from litestar.openapi.spec import Schema
 
 from arplatform.settings import Settings
+from arplatform.webhooks.catalogue import openapi_webhooks
 
 
 def _strict_structs() -> dict[str, type[Any]]:
@@ -70,6 +71,7 @@ def finalize_openapi(app: Litestar) -> None:
         if struct is not None:
             component.additional_properties = False
             _restore_bounds(component, struct)
+    schema.webhooks = openapi_webhooks()  # type: ignore[assignment]
 
 
 def render_openapi(settings: Settings) -> str:

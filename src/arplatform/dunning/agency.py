@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from decimal import Decimal
 
@@ -16,7 +15,7 @@ from arplatform.dunning.delivery import MAX_ATTEMPTS, backoff
 from arplatform.dunning.models import Communication, DunningAction, DunningSettings
 from arplatform.dunning.record import HAND_OVER_JOB
 from arplatform.integrations.models import Integration
-from arplatform.integrations.providers import Providers, build_provider
+from arplatform.integrations.providers import Providers, call_provider
 from arplatform.invoices.models import Invoice
 from arplatform.jobs.outbox import enqueue
 from arplatform.money import round_money
@@ -110,10 +109,11 @@ async def hand_over(session: AsyncSession, providers: Providers, action_id: uuid
     if integration is None:
         action.status, action.detail = "open", "no collection agency is set up: hand over by hand"
         return
-    agency = build_provider(providers, integration)
+    case = await _case(session, action)
     try:
-        async with asyncio.timeout(TIMEOUT_SECONDS):
-            receipt = await agency.hand_over(await _case(session, action))
+        receipt = await call_provider(
+            providers, integration, lambda agency: agency.hand_over(case), seconds=TIMEOUT_SECONDS
+        )
         action.status = "completed" if receipt.accepted else "failed"
         action.external_ref, action.detail = receipt.case_ref, receipt.detail
     except PermanentProviderError as exc:
@@ -131,7 +131,3 @@ async def hand_over(session: AsyncSession, providers: Providers, action_id: uuid
                 dedupe_key=f"{HAND_OVER_JOB}:{action.id}:{action.attempts}",
                 available_at=utcnow() + backoff(action.attempts, getattr(exc, "retry_after", None)),
             )
-    finally:
-        aclose = getattr(agency, "aclose", None)
-        if aclose is not None:
-            await aclose()

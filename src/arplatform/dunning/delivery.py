@@ -9,7 +9,6 @@ carrier's idempotency key: ``<communication id>-<channel>``.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import timedelta
 
@@ -27,7 +26,7 @@ from arplatform.dunning.record import DELIVER_JOB
 from arplatform.dunning.templates import TemplateError
 from arplatform.events.service import emit
 from arplatform.integrations.models import Integration
-from arplatform.integrations.providers import Providers, build_provider
+from arplatform.integrations.providers import Providers, call_provider, notification_channel
 from arplatform.jobs.outbox import enqueue
 from arplatform.money import format_amount
 from arplatform.plugins.contracts.common import PermanentProviderError, TransientProviderError
@@ -53,32 +52,18 @@ def backoff(attempt: int, retry_after: float | None) -> timedelta:
 
 
 async def _integration(session: AsyncSession, providers: Providers, channel: str) -> Integration:
-    kind = compose.ADDRESS_KINDS[channel]
-    rows = await session.scalars(
-        select(Integration)
-        .where(Integration.kind == "notification_channel", Integration.enabled.is_(True))
-        .order_by(Integration.priority, Integration.id)
-    )
-    for row in rows:
-        try:
-            provider_class = providers.registry.get("notification_channel", row.provider)
-        except LookupError:
-            continue  # its plugin is no longer installed
-        if kind in provider_class.address_kinds:
-            return row
-    raise Undeliverable(f"no notification channel for {channel} is set up")
+    integration = await notification_channel(session, providers, compose.ADDRESS_KINDS[channel])
+    if integration is None:
+        raise Undeliverable(f"no notification channel for {channel} is set up")
+    return integration
 
 
 async def _send(providers: Providers, integration: Integration, message: object) -> DeliveryResult:
-    provider = build_provider(providers, integration)
-    try:
-        async with asyncio.timeout(SEND_TIMEOUT_SECONDS):
-            result: DeliveryResult = await provider.send(message)
-            return result
-    finally:
-        aclose = getattr(provider, "aclose", None)
-        if aclose is not None:
-            await aclose()
+    result: DeliveryResult = await call_provider(
+        providers, integration, lambda provider: provider.send(message),
+        seconds=SEND_TIMEOUT_SECONDS,
+    )  # fmt: skip
+    return result
 
 
 async def _compose_and_send(

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from arplatform.api.pagination import fetch_one, fetch_page
 from arplatform.db.base import new_id, utcnow
+from arplatform.events.catalogue import check_catalogued
 from arplatform.events.models import Event
 from arplatform.jobs.outbox import enqueue, enqueue_many
 
@@ -32,7 +33,11 @@ def emit(
     resource_version: int | None,
     data: dict[str, Any],
 ) -> Event:
-    """Record ``event_type`` for a resource; it is published after the transaction commits."""
+    """Record ``event_type`` for a resource; it is published after the transaction commits.
+
+    ``event_type`` must be in the catalogue (:class:`UnknownEventType` otherwise).
+    """
+    check_catalogued(event_type)
     event = Event(
         id=new_id(),
         type=event_type,
@@ -53,6 +58,7 @@ async def emit_many(
 
     For runs that emit thousands at once; the same guarantees as :func:`emit`.
     """
+    check_catalogued(event_type)
     if not events:
         return
     now = utcnow()

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from arplatform.integrations.models import Integration
 from arplatform.integrations.secrets import SecretBox
+from arplatform.plugins.contracts.notification import AddressKind
 from arplatform.plugins.manager import ProviderRegistry, build_plugin_manager
 from arplatform.settings import Settings
 
 log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,3 +45,43 @@ def build_provider(providers: Providers, integration: Integration) -> Any:
     return providers.registry.instantiate(
         integration.kind, integration.provider, integration.config, secrets
     )
+
+
+async def call_provider(
+    providers: Providers,
+    integration: Integration,
+    call: Callable[[Any], Awaitable[T]],
+    *,
+    seconds: float,
+) -> T:
+    """Build the integration's provider, ``call`` it within ``seconds``, close it.
+
+    Providers holding a client expose ``aclose``; it runs whatever ``call`` did.
+    """
+    provider = build_provider(providers, integration)
+    try:
+        async with asyncio.timeout(seconds):
+            return await call(provider)
+    finally:
+        aclose = getattr(provider, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
+async def notification_channel(
+    session: AsyncSession, providers: Providers, kind: AddressKind
+) -> Integration | None:
+    """The tenant's first enabled notification channel that sends to ``kind`` addresses."""
+    rows = await session.scalars(
+        select(Integration)
+        .where(Integration.kind == "notification_channel", Integration.enabled.is_(True))
+        .order_by(Integration.priority, Integration.id)
+    )
+    for row in rows:
+        try:
+            provider_class = providers.registry.get("notification_channel", row.provider)
+        except LookupError:
+            continue  # its plugin is no longer installed
+        if kind in provider_class.address_kinds:
+            return row
+    return None

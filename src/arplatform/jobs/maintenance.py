@@ -12,6 +12,7 @@ from arplatform.jobs.models import JobReceipt, OutboxMessage
 from arplatform.jobs.outbox import enqueue
 from arplatform.jobs.runtime import JobContext, JobSpec
 from arplatform.tenants.models import Tenant
+from arplatform.webhooks.sweep import purge as purge_webhook_log
 
 #: Dispatched outbox rows and receipts are kept long enough to dedupe redeliveries.
 KEEP_DISPATCHED = timedelta(days=7)
@@ -32,8 +33,9 @@ async def purge(ctx: JobContext) -> None:
 
 
 async def purge_tenant(ctx: JobContext) -> None:
-    """``maintenance.purge_tenant``: the tenant's expired idempotency keys."""
+    """``maintenance.purge_tenant``: the tenant's expired idempotency keys, old webhook log."""
     await purge_expired(ctx.session, utcnow())
+    await purge_webhook_log(ctx.session, utcnow())
 
 
 PURGE = JobSpec(name="maintenance.purge", fn=purge, queue="maintenance", max_retries=3)

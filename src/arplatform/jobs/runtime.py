@@ -1,4 +1,5 @@
-"""How a job runs: in its tenant's scope, once per outbox message, in one transaction."""
+"""How a job runs: in its tenant's scope, once per outbox message, in one transaction
+(plus continuations the job defers until after that transaction committed)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,10 @@ from arplatform.settings import Settings
 log = structlog.get_logger(__name__)
 
 
+#: Work a job defers until its transaction has committed (see :meth:`JobContext.after_commit`).
+Continuation = Callable[[], Awaitable[None]]
+
+
 @dataclass(frozen=True, slots=True)
 class JobContext:
     """What a job function gets: its tenant's session and the message's arguments."""
@@ -31,6 +36,19 @@ class JobContext:
     settings: Settings
     database: Database
     providers: Providers
+    continuations: list[Continuation] = field(default_factory=list)
+
+    def after_commit(self, fn: Continuation) -> None:
+        """Run ``fn`` once the job's transaction has committed, outside any transaction.
+
+        For slow calls out (HTTP) that must not hold a connection or a lock. ``fn``
+        opens its own short sessions (``ctx.database.session(ctx.tenant_id, ...)``).
+        The message's receipt is committed by then, so a failing ``fn`` is not run
+        again by a redelivery: the job must leave state that lets it be recovered
+        (webhooks: a lease on the delivery that a periodic sweep picks up).
+        Continuations run in the order registered; none runs if the transaction fails.
+        """
+        self.continuations.append(fn)
 
 
 JobFunction = Callable[[JobContext], Awaitable[None]]
@@ -95,6 +113,8 @@ class JobRuntime:
                 session, message.tenant_id, dict(message.args), self.settings, db, self.providers
             )
             await spec.fn(context)
+        for continuation in context.continuations:
+            await continuation()
         return True
 
     async def dispose_current(self) -> None:

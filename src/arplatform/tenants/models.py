@@ -22,3 +22,5 @@ class Tenant(Base):
     locale: Mapped[str] = mapped_column(String(35), default="en")
     rounding: Mapped[str] = mapped_column(String(16), default="half_up")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Where the platform writes to the tenant itself (a webhook endpoint was disabled).
+    contact_email: Mapped[str | None] = mapped_column(String(254))

@@ -1,0 +1,1 @@
+"""Signed webhooks (Standard Webhooks): endpoints, fan-out of events, delivery with retries."""
