@@ -32,6 +32,20 @@ from arplatform.collections.routes import (
     PaymentPlanController,
     PromiseController,
 )
+from arplatform.credit.late_payment.routes import LatePaymentRiskController
+from arplatform.credit.routes import (
+    AssessmentController,
+    CreditApprovalController,
+    CreditPolicyController,
+    CustomerAssessmentController,
+)
+from arplatform.credit.watch_routes import (
+    AlertController,
+    CommitmentController,
+    CountryRiskController,
+    ExposureController,
+    FxRateController,
+)
 from arplatform.customers.routes import CustomerController
 from arplatform.db.session import Database
 from arplatform.dunning.routes import (
@@ -63,6 +77,8 @@ from arplatform.ops.routes import healthz, readyz
 from arplatform.payments.routes import CreditNoteController, PaymentController
 from arplatform.reports.routes import ReportController, StatementController
 from arplatform.settings import Settings
+from arplatform.tenants.routes import TenantController
+from arplatform.webhooks.routes import WebhookEndpointController
 
 log = structlog.get_logger(__name__)
 SHUTDOWN_GRACE_SECONDS = 10
@@ -165,12 +181,14 @@ def create_app(
             PromiseController,
             PaymentPlanController,
             InvoiceInterestController,
+            LatePaymentRiskController,
             ReferenceRateController,
             InterestPolicyController,
             PaymentController,
             CreditNoteController,
             ReportController,
             StatementController,
+            TenantController,
             EventController,
             AuditController,
             DunningRunController,
@@ -181,6 +199,16 @@ def create_app(
             DunningTemplateController,
             DunningActionController,
             IntegrationController,
+            WebhookEndpointController,
+            FxRateController,
+            CommitmentController,
+            ExposureController,
+            CountryRiskController,
+            AlertController,
+            CreditPolicyController,
+            AssessmentController,
+            CustomerAssessmentController,
+            CreditApprovalController,
             ImportController,
             list_plugins,
             ApiClientController,

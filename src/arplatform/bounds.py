@@ -26,13 +26,23 @@ def check_day(field: str, day: date, *, not_before: date | None = None, label: s
         raise InvalidInput(message, errors=[FieldError(field=field, message=message)])
 
 
-def amount_of(field: str, text: str, currency: str, *, positive: bool = True) -> Decimal:
-    """A client's amount in ``currency``, or 422 naming ``field``."""
+def amount_of(
+    field: str,
+    text: str,
+    currency: str,
+    *,
+    positive: bool = True,
+    at_most: Decimal | None = None,
+) -> Decimal:
+    """A client's amount in ``currency``, or 422 naming ``field`` (also above ``at_most``)."""
     try:
         value = parse_amount(text, currency)
     except MoneyError as exc:
         raise InvalidInput(str(exc), errors=[FieldError(field=field, message=str(exc))]) from None
     if positive and value <= 0:
         message = f"{field} must be more than zero"
+        raise InvalidInput(message, errors=[FieldError(field=field, message=message)])
+    if at_most is not None and value > at_most:
+        message = f"{field} must be at most {at_most}"
         raise InvalidInput(message, errors=[FieldError(field=field, message=message)])
     return value

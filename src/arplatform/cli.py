@@ -14,6 +14,7 @@ import pycountry
 
 from arplatform.auth.service import IssuedClient, create_client, create_tenant
 from arplatform.auth.tokens import Role
+from arplatform.credit.late_payment.cli import add_parser as add_backtest_parser
 from arplatform.db.session import Database
 from arplatform.imports.cli import add_parser as add_import_parser
 from arplatform.money import is_currency
@@ -64,7 +65,12 @@ def _currency(value: str) -> str:
 def cmd_tenants_create(settings: Settings, args: argparse.Namespace) -> int:
     async def work(db: Database) -> IssuedClient:
         return await create_tenant(
-            db, name=args.name, country=args.country, currency=args.currency, timezone=args.timezone
+            db,
+            name=args.name,
+            country=args.country,
+            currency=args.currency,
+            timezone=args.timezone,
+            contact_email=args.contact_email,
         )
 
     issued = asyncio.run(_with_db(settings, work))
@@ -186,6 +192,9 @@ def _parser() -> argparse.ArgumentParser:
     tcreate.add_argument("--country", required=True, type=_country)
     tcreate.add_argument("--currency", required=True, type=_currency)
     tcreate.add_argument("--timezone", default="UTC")
+    tcreate.add_argument(
+        "--contact-email", help="Where operational notices go (e.g. a disabled webhook endpoint)"
+    )
     tcreate.add_argument("--json", action="store_true")
     tcreate.set_defaults(handler=cmd_tenants_create)
     clients = verbs.add_parser("clients", help="Manage API clients").add_subparsers(
@@ -201,6 +210,7 @@ def _parser() -> argparse.ArgumentParser:
     add_demo_data_arguments(demo_data)
     demo_data.set_defaults(handler=cmd_demo_data)
     add_import_parser(verbs)
+    add_backtest_parser(verbs)
     return parser
 
 

@@ -95,6 +95,45 @@ SAMPLES: dict[str, Callable[[Ids], dict[str, Any]]] = {
         "source": "{% block subject %}S{% endblock %}{% block body %}B{% endblock %}"
     },
     "ActionDone": lambda ids: {},
+    "FxRateCreate": lambda ids: {
+        "base": "USD",
+        "quote": "EUR",
+        "valid_from": "2026-01-01",
+        "rate": "0.92",
+    },
+    "FxRateUpdate": lambda ids: {"rate": "0.93"},
+    "CommitmentCreate": lambda ids: {
+        "customer_id": ids["customer_id"],
+        "amount": "120.00",
+        "reference": "PO-1",
+    },
+    "CommitmentUpdate": lambda ids: {"status": "closed"},
+    "CountryRiskCreate": lambda ids: {"country": "FR", "rating": "A", "source": "Matrix"},
+    "CountryRiskUpdate": lambda ids: {"rating": "B"},
+    "AlertCreate": lambda ids: {
+        "customer_id": ids["customer_id"],
+        "signal": "bureau_alert",
+        "detail": "Seen in the news",
+    },
+    "WebhookEndpointCreate": lambda ids: {
+        "url": "https://erp.example.com/hooks/arp",
+        "event_types": ["invoice.*"],
+    },
+    "WebhookEndpointUpdate": lambda ids: {"description": "ERP"},
+    "WebhookReplay": lambda ids: {
+        "since": "2026-11-01T00:00:00Z",
+        "until": "2026-11-20T00:00:00Z",
+    },
+    "PolicyCreate": lambda ids: {"note": "Matrix draft"},
+    "PolicyUpdate": lambda ids: {"note": "Edited"},
+    "AssessmentCreate": lambda ids: {},
+    "AssessmentRequest": lambda ids: {"customer_id": ids["customer_id"]},
+    "ApprovalCreate": lambda ids: {
+        "kind": "limit_change",
+        "customer_id": ids["customer_id"],
+        "credit_limit": "5000.00",
+        "reason": "Bigger orders this season",
+    },
 }
 #: Objects a sample names beyond its body's top-level ``*_id`` fields, made from the same ids.
 SAMPLE_NEEDS: dict[str, tuple[str, ...]] = {"PlanCreate": ("invoice_id",)}
@@ -181,3 +220,11 @@ def collection_of(param: str, document: dict[str, Any]) -> str:
         if path.endswith("/{" + param + "}"):
             return path.rsplit("/", 1)[0]
     raise LookupError(f"no collection is named by {{{param}}}")
+
+
+#: Operations whose owner gets a documented problem on a fresh tenant, by label:
+#: the status and the end of the problem type. A new tenant has no settled
+#: history, so there is no late-payment estimate yet.
+OWNER_PROBLEMS: dict[str, tuple[int, str]] = {
+    "GET /v1/invoices/{invoice_id}/late-payment-risk": (409, "/not-enough-history"),
+}

@@ -1,7 +1,7 @@
 """Cross-tenant matrix over every operation naming an object, generated from the OpenAPI document.
 
 Rules held here, for each operation with an id in its path, on both backends:
-- the owner (tenant A's admin) gets 2xx;
+- the owner (tenant A's admin) gets 2xx, or the problem ``OWNER_PROBLEMS`` documents;
 - a role of tenant A that the operation's role list excludes gets 403;
 - tenant B's admin gets exactly the status and problem body (``instance``
   and the id aside) that a random id gets: 404, so B cannot even learn that
@@ -23,7 +23,14 @@ from sqlalchemy import func, select
 from arplatform.auth.tokens import Role
 from arplatform.db.base import Base
 from arplatform.db.session import Database
-from tests.api.matrix import SAMPLE_NEEDS, SAMPLES, Operation, collection_of, operations
+from tests.api.matrix import (
+    OWNER_PROBLEMS,
+    SAMPLE_NEEDS,
+    SAMPLES,
+    Operation,
+    collection_of,
+    operations,
+)
 from tests.support import Api, TenantHandle, invoice_body
 
 WRITES = {"POST", "PATCH", "PUT", "DELETE"}
@@ -164,7 +171,12 @@ def check_path_operation(matrix: Matrix, op: Operation) -> None:
         assert matrix.rows(matrix.b) == rows_before, f"{op.label} by tenant B stored rows"
 
     owner = matrix.call(op.method, url, matrix.a, body=body)
-    assert 200 <= owner.status_code < 300, (op.label, owner.text)
+    if op.label in OWNER_PROBLEMS:
+        status, problem_type = OWNER_PROBLEMS[op.label]
+        assert owner.status_code == status, (op.label, owner.text)
+        assert owner.json()["type"].endswith(problem_type), (op.label, owner.text)
+    else:
+        assert 200 <= owner.status_code < 300, (op.label, owner.text)
 
 
 def check_body_ids(matrix: Matrix, op: Operation) -> None:

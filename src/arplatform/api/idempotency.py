@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from arplatform.api.uow import UnitOfWork
 
 HEADER = "idempotency-key"
-REPLAYED_HEADERS = ("etag", "location")
+#: Response headers a replay repeats (the credit check's verdict is part of an invoice's answer).
+REPLAYED_HEADERS = ("etag", "location", "credit-check", "credit-warning", "credit-approval")
 
 
 class IdempotencyRecord(TenantScoped, Base):

@@ -14,6 +14,8 @@ from arplatform.collections.models import (
     PlanItem,
     PromiseInvoice,
 )
+from arplatform.credit.models import ApprovalRequest, CreditAssessment, CreditPolicy, CreditReport
+from arplatform.credit.watch_models import Commitment, CountryRisk, CreditAlert, FxRate
 from arplatform.customers.models import Customer
 from arplatform.db.base import Base
 from arplatform.dunning.models import (
@@ -37,6 +39,7 @@ from arplatform.invoices.models import Invoice, InvoiceInstalment, InvoiceLine, 
 from arplatform.jobs.models import JobReceipt, OutboxMessage
 from arplatform.payments.models import Allocation, CreditNote, Payment
 from arplatform.tenants.models import Tenant
+from arplatform.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 #: Tables that hold no tenant's data, or that platform processes read across
 #: tenants; every other table must be tenant-scoped (a test enforces this).
@@ -50,6 +53,14 @@ GLOBAL_TABLES = frozenset(
 )
 
 MODELS = (
+    Commitment,
+    CountryRisk,
+    CreditAlert,
+    FxRate,
+    ApprovalRequest,
+    CreditAssessment,
+    CreditPolicy,
+    CreditReport,
     Communication,
     CommunicationLine,
     CustomerDunning,
@@ -87,6 +98,9 @@ MODELS = (
     JobReceipt,
     OutboxMessage,
     Tenant,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 
 metadata = Base.metadata

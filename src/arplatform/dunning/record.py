@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from arplatform.customers.holds import hold_customers
 from arplatform.customers.models import Customer
 from arplatform.db.among import among
 from arplatform.db.base import new_id, utcnow
@@ -280,12 +281,7 @@ async def _apply_actions(session: AsyncSession, rows: list[dict[str, Any]]) -> N
     await session.execute(insert(table), [{"tenant_id": tenant_id, **r} for r in rows])
     held = sorted({row["customer_id"] for row in rows if row["action"] == Action.CREDIT_HOLD})
     for batch in chunks(held):
-        await session.execute(
-            update(Customer)
-            .where(among(Customer.id, batch), Customer.credit_hold.is_(False))
-            .values(credit_hold=True, version=Customer.version + 1, updated_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
+        await hold_customers(session, batch)
     for row in rows:
         if row["action"] == Action.AGENCY_HANDOFF:
             enqueue(session, HAND_OVER_JOB, {"action_id": str(row["id"])})

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 
+from arplatform.credit.watch_jobs import on_event as credit_watch
 from arplatform.events.service import PUBLISH_JOB, Subscriber, publish
 from arplatform.jobs.runtime import JobContext, JobSpec
+from arplatform.webhooks.fanout import fan_out
 
 #: Subscribers are added here by the domains that react to events (webhooks).
-SUBSCRIBERS: tuple[Subscriber, ...] = ()
+SUBSCRIBERS: tuple[Subscriber, ...] = (fan_out, credit_watch)
 
 
 async def publish_event(ctx: JobContext) -> None:

@@ -43,17 +43,17 @@ def _announce(session: AsyncSession, event_type: str, invoice: Invoice, **data: 
 
 async def issue_draft(
     session: AsyncSession, invoice_id: uuid.UUID, if_match: str | None
-) -> Invoice:
+) -> service.Recorded:
     """Issue a draft: it is numbered from its series and starts to age.
 
-    Issuing an invoice that is already issued changes nothing; a cancelled one is refused.
+    Issuing an invoice that is already issued changes nothing (and checks no
+    credit: the verdict is None); a cancelled one is refused.
     """
     invoice = await _locked(session, invoice_id, if_match)
     if invoice.status == "cancelled":
         raise Conflict(f"Invoice {invoice.id} is cancelled")
-    if invoice.status == "draft":
-        await service.issue(session, invoice)
-    return invoice
+    verdict = await service.issue(session, invoice) if invoice.status == "draft" else None
+    return service.Recorded(invoice, verdict)
 
 
 async def cancel(

@@ -8,10 +8,12 @@ from enum import StrEnum
 
 import msgspec
 from litestar import Controller, Response
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from arplatform.api.conventions import (
     ALL_ROLES,
+    ETAG_HEADER,
     DbSession,
     IdempotencyKey,
     IfMatch,
@@ -21,6 +23,11 @@ from arplatform.api.conventions import (
 from arplatform.api.etag import versioned_response
 from arplatform.api.pagination import Cursor, Limit
 from arplatform.auth.tokens import Role
+from arplatform.credit.exposure_response import (
+    CREDIT_CHECK_HEADERS,
+    PENDING_APPROVAL,
+    with_credit_verdict,
+)
 from arplatform.invoices import lifecycle, service
 from arplatform.invoices.models import Invoice
 from arplatform.invoices.schemas import (
@@ -63,6 +70,8 @@ class InvoiceController(Controller):
         idempotent=True,
         etag=True,
         status_code=201,
+        responses={202: ResponseSpec(InvoiceOut, description=PENDING_APPROVAL)},
+        response_headers=[ETAG_HEADER, *CREDIT_CHECK_HEADERS],
     )
     async def create_invoice(
         self,
@@ -75,13 +84,14 @@ class InvoiceController(Controller):
         Without ``number`` the invoice is numbered from its series when issued,
         gap-free; without ``due_date`` its terms (or the customer's) give it.
         """
-        invoice = await service.create_invoice(session, data)
-        return versioned_response(
+        invoice, verdict = await service.create_invoice(session, data)
+        response = versioned_response(
             service.to_out(invoice),
             invoice.version,
             location=f"/v1/invoices/{invoice.id}",
             status_code=201,
         )
+        return with_credit_verdict(verdict, response)
 
     @api_get("/", roles=ALL_ROLES)
     async def list_invoices(
@@ -121,12 +131,15 @@ class InvoiceController(Controller):
         conditional=True,
         etag=True,
         status_code=200,
+        responses={202: ResponseSpec(InvoiceOut, description=PENDING_APPROVAL)},
+        response_headers=[ETAG_HEADER, *CREDIT_CHECK_HEADERS],
     )
     async def issue_invoice(
         self, session: DbSession, invoice_id: FromPath[uuid.UUID], if_match: IfMatch = None
     ) -> Response[InvoiceOut]:
         """Issue a draft: it is numbered from its series and starts to age. Issuing twice: no-op."""
-        return _respond(await lifecycle.issue_draft(session, invoice_id, if_match))
+        invoice, verdict = await lifecycle.issue_draft(session, invoice_id, if_match)
+        return with_credit_verdict(verdict, _respond(invoice))
 
     @api_post(
         "/{invoice_id:uuid}/cancel",

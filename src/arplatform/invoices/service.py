@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 import msgspec
 from sqlalchemy import select, update
@@ -16,6 +17,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from arplatform.api.pagination import fetch_one, fetch_page
 from arplatform.api.problems import Conflict, FieldError, InvalidInput
 from arplatform.bounds import MAX_AMOUNT, check_day
+from arplatform.credit.exposure_check import Verdict, check_at_issue
 from arplatform.customers.models import Customer
 from arplatform.db.base import new_id
 from arplatform.events.service import emit
@@ -166,7 +168,14 @@ async def _tenant(session: AsyncSession) -> Tenant:
     return tenant
 
 
-async def create_invoice(session: AsyncSession, data: InvoiceCreate) -> Invoice:
+class Recorded(NamedTuple):
+    """An invoice and what the credit check said when it was issued (None: not issued now)."""
+
+    invoice: Invoice
+    credit: Verdict | None
+
+
+async def create_invoice(session: AsyncSession, data: InvoiceCreate) -> Recorded:
     """Record a draft or issued invoice; totals are computed here, never taken from the caller."""
     customer = await session.scalar(select(Customer).where(Customer.id == data.customer_id))
     if customer is None:
@@ -197,10 +206,9 @@ async def create_invoice(session: AsyncSession, data: InvoiceCreate) -> Invoice:
     if data.due_date is None and data.instalments is None:
         invoice.terms = _terms_document(terms)
     session.add(invoice)
-    if not data.draft:
-        await issue(session, invoice)
+    verdict = None if data.draft else await issue(session, invoice)
     await session.flush()
-    return invoice
+    return Recorded(invoice, verdict)
 
 
 def _draft(
@@ -253,12 +261,18 @@ def _terms_document(terms: rules.PaymentTermsRule) -> dict[str, object]:
     }
 
 
-async def issue(session: AsyncSession, invoice: Invoice) -> None:
-    """Turn a draft into an issued invoice, numbered from its series unless it has a number."""
+async def issue(session: AsyncSession, invoice: Invoice) -> Verdict:
+    """Turn a draft into an issued invoice, numbered from its series unless it has a number.
+
+    The credit check refuses a customer on credit hold (409) and, over the credit
+    limit, blocks it (409), warns, or keeps it a draft while an approval is
+    pending, per the customer's tier; its verdict is returned for the response.
+    """
     if invoice.status != "draft":
         raise Conflict(f"Invoice {invoice.id} is {invoice.status}, not a draft")
-    if await session.scalar(select(Customer.credit_hold).where(Customer.id == invoice.customer_id)):
-        raise Conflict("The customer is on credit hold: no new invoice can be issued")
+    verdict = await check_at_issue(session, invoice)
+    if not verdict.may_issue:
+        return verdict  # over the limit: it stays a draft until the approval is granted
     if invoice.number is None:
         invoice.number = await next_number(session, invoice.series, invoice.series, Invoice.number)
     invoice.status = "issued"
@@ -277,6 +291,7 @@ async def issue(session: AsyncSession, invoice: Invoice) -> None:
             "due_date": invoice.due_date.isoformat(),
         },
     )
+    return verdict
 
 
 async def get_invoice(session: AsyncSession, invoice_id: uuid.UUID) -> Invoice:

@@ -1,0 +1,1 @@
+"""Credit management: policies, assessments, exposure, early warning, late-payment risk."""

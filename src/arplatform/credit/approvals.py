@@ -1,0 +1,260 @@
+"""Approval requests: limit and tier changes above the caller's authority, invoices over limit."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from arplatform.api.etag import check_if_match
+from arplatform.api.pagination import fetch_matching_page, fetch_one
+from arplatform.api.problems import Conflict, FieldError, InvalidInput
+from arplatform.auth.tokens import Role
+from arplatform.credit.models import ApprovalRequest
+from arplatform.credit.policies import active_policy, ensure_active_policy
+from arplatform.credit.schemas import ApprovalCreate, ProposalKind
+from arplatform.customers.models import Customer
+from arplatform.db.base import utcnow
+from arplatform.events.service import emit
+from arplatform.money import MoneyError, parse_amount
+
+
+class ApprovalKind(StrEnum):
+    LIMIT_CHANGE = "limit_change"
+    TIER_CHANGE = "tier_change"
+    INVOICE_OVER_LIMIT = "invoice_over_limit"
+
+
+class ApprovalStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+#: Roles that may decide approval requests.
+APPROVERS = frozenset({Role.ADMIN, Role.CREDIT_MANAGER})
+
+
+def limit_authority(roles: frozenset[Role], manager_cap: str | None) -> Decimal | None:
+    """The largest credit limit these roles may set unaided (None: unlimited).
+
+    ``admin`` is unlimited, ``credit_manager`` up to the policy's
+    ``credit_manager_authority`` (None there: unlimited), anyone else none (0).
+    """
+    if Role.ADMIN in roles:
+        return None
+    if Role.CREDIT_MANAGER in roles:
+        return None if manager_cap is None else Decimal(manager_cap)
+    return Decimal(0)
+
+
+def within_authority(limit: Decimal | None, authority: Decimal | None) -> bool:
+    """Whether setting ``limit`` (None: no limit at all) is within ``authority``."""
+    if authority is None:
+        return True
+    return limit is not None and limit <= authority
+
+
+async def request_approval(
+    session: AsyncSession,
+    *,
+    kind: ApprovalKind | str,
+    customer_id: uuid.UUID,
+    proposed: dict[str, Any],
+    reason: str,
+    requested_by: str,
+    invoice_id: uuid.UUID | None = None,
+) -> ApprovalRequest:
+    """Open a pending approval request; an identical pending request is returned instead.
+
+    ``proposed`` holds JSON values: ``{"credit_limit": "5000.00"}``,
+    ``{"risk_tier": "watch"}`` or ``{"amount": "1200.00"}`` (invoice over limit).
+    A new request of the same kind for the same customer (and invoice) supersedes
+    a pending one with a different proposal: the older is rejected.
+    """
+    kind = ApprovalKind(kind)
+    pending = (
+        await session.scalars(
+            select(ApprovalRequest).where(
+                ApprovalRequest.kind == kind,
+                ApprovalRequest.customer_id == customer_id,
+                ApprovalRequest.status == ApprovalStatus.PENDING,
+                ApprovalRequest.invoice_id.is_(None)
+                if invoice_id is None
+                else ApprovalRequest.invoice_id == invoice_id,
+            )
+        )
+    ).all()
+    for existing in pending:
+        if existing.proposed == proposed:
+            return existing
+        _decide(existing, ApprovalStatus.REJECTED, requested_by, "superseded by a newer request")
+    policy = await active_policy(session)
+    request = ApprovalRequest(
+        kind=kind,
+        customer_id=customer_id,
+        invoice_id=invoice_id,
+        proposed=proposed,
+        reason=reason[:1000],
+        status=ApprovalStatus.PENDING,
+        requested_by=requested_by,
+        policy_id=policy.id if policy else None,
+        policy_number=policy.version if policy else None,
+    )
+    session.add(request)
+    await session.flush()
+    _emit(session, "credit_approval.requested", request)
+    return request
+
+
+async def supersede_pending(
+    session: AsyncSession, customer_id: uuid.UUID, kind: ApprovalKind, actor: str, note: str
+) -> None:
+    """Reject the customer's pending requests of ``kind``: a newer decision replaced them."""
+    pending = await session.scalars(
+        select(ApprovalRequest).where(
+            ApprovalRequest.kind == kind,
+            ApprovalRequest.customer_id == customer_id,
+            ApprovalRequest.status == ApprovalStatus.PENDING,
+        )
+    )
+    for request in pending:
+        _decide(request, ApprovalStatus.REJECTED, actor, note)
+
+
+async def propose(session: AsyncSession, data: ApprovalCreate, actor: str) -> ApprovalRequest:
+    """A person's request for a customer's new limit or tier (422 when it names neither)."""
+    customer = await session.scalar(select(Customer).where(Customer.id == data.customer_id))
+    if customer is None:
+        raise _invalid("customer_id", f"customer_id {data.customer_id} does not name a customer")
+    if data.kind == ProposalKind.LIMIT_CHANGE:
+        if data.credit_limit is None:
+            raise _invalid("credit_limit", "a limit change names the new `credit_limit`")
+        try:
+            limit = parse_amount(data.credit_limit, customer.currency)
+        except MoneyError as exc:
+            raise _invalid("credit_limit", str(exc)) from None
+        proposed: dict[str, Any] = {"credit_limit": str(limit)}
+    else:
+        policy = await ensure_active_policy(session)
+        if data.risk_tier is None or policy.document.tier(data.risk_tier) is None:
+            raise _invalid("risk_tier", "a tier change names a tier of the active policy")
+        proposed = {"risk_tier": data.risk_tier}
+    return await request_approval(
+        session,
+        kind=data.kind,
+        customer_id=customer.id,
+        proposed=proposed,
+        reason=data.reason,
+        requested_by=actor,
+    )
+
+
+def _invalid(field: str, message: str) -> InvalidInput:
+    return InvalidInput(message, errors=[FieldError(field=field, message=message)])
+
+
+async def approved_over_limit(
+    session: AsyncSession, invoice_id: uuid.UUID
+) -> ApprovalRequest | None:
+    """The approved ``invoice_over_limit`` request for this invoice, if there is one."""
+    return await session.scalar(
+        select(ApprovalRequest)
+        .where(
+            ApprovalRequest.kind == ApprovalKind.INVOICE_OVER_LIMIT,
+            ApprovalRequest.invoice_id == invoice_id,
+            ApprovalRequest.status == ApprovalStatus.APPROVED,
+        )
+        .order_by(ApprovalRequest.decided_at.desc())
+        .limit(1)
+    )
+
+
+async def get_approval(session: AsyncSession, approval_id: uuid.UUID) -> ApprovalRequest:
+    return await fetch_one(session, ApprovalRequest, approval_id, "credit approval")
+
+
+async def list_approvals(
+    session: AsyncSession,
+    *,
+    status: str | None,
+    kind: str | None,
+    customer_id: uuid.UUID | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[ApprovalRequest], str | None]:
+    return await fetch_matching_page(
+        session,
+        ApprovalRequest,
+        cursor,
+        limit,
+        status=status,
+        kind=kind,
+        customer_id=customer_id,
+    )
+
+
+async def decide(
+    session: AsyncSession,
+    approval_id: uuid.UUID,
+    *,
+    approve: bool,
+    actor: str,
+    if_match: str | None,
+    note: str | None = None,
+) -> ApprovalRequest:
+    """Approve or reject a pending request; approving a limit or tier change applies it.
+
+    The customer row is audited like any change; ``credit_approval.decided`` is emitted.
+    """
+    request = await get_approval(session, approval_id)
+    check_if_match(if_match, request.version)
+    if request.status != ApprovalStatus.PENDING:
+        raise Conflict(f"The request is already {request.status}")
+    status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
+    _decide(request, status, actor, note)
+    if approve and request.kind != ApprovalKind.INVOICE_OVER_LIMIT:
+        customer = await fetch_one(session, Customer, request.customer_id, "customer")
+        apply_change(customer, request.proposed)
+    await session.flush()
+    _emit(session, "credit_approval.decided", request)
+    return request
+
+
+def apply_change(customer: Customer, proposed: dict[str, Any]) -> None:
+    """Set the customer's limit and/or tier as ``proposed`` says (amounts as strings)."""
+    if "credit_limit" in proposed:
+        value = proposed["credit_limit"]
+        customer.credit_limit = None if value is None else Decimal(str(value))
+    if "risk_tier" in proposed:
+        customer.risk_tier = proposed["risk_tier"]
+    if "payment_terms_days" in proposed and proposed["payment_terms_days"] is not None:
+        terms = dict(customer.payment_terms or {"kind": "net", "basis": "invoice_date"})
+        terms["days"] = int(proposed["payment_terms_days"])
+        customer.payment_terms = terms
+
+
+def _decide(request: ApprovalRequest, status: ApprovalStatus, actor: str, note: str | None) -> None:
+    request.status = status
+    request.decided_by = actor
+    request.decided_at = utcnow()
+    request.decision_note = note
+
+
+def _emit(session: AsyncSession, event_type: str, request: ApprovalRequest) -> None:
+    emit(
+        session,
+        event_type,
+        resource_type="credit_approval",
+        resource_id=request.id,
+        resource_version=request.version,
+        data={
+            "kind": request.kind,
+            "customer_id": str(request.customer_id),
+            "status": request.status,
+        },
+    )

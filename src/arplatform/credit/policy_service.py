@@ -1,0 +1,153 @@
+"""Policy versions over the API: drafts, simulation and activation.
+
+``evaluate`` is the one function that computes what a policy version does to
+every customer; a simulation returns its result, an activation applies exactly
+that result. Both read stored data only (latest bureau reports, the ledger):
+no bureau is called.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from arplatform.api.etag import check_if_match
+from arplatform.api.pagination import fetch_one, fetch_page
+from arplatform.api.problems import Conflict, FieldError, InvalidInput
+from arplatform.credit import changes
+from arplatform.credit.inputs import gather_all, tier_caps
+from arplatform.credit.models import CreditPolicy
+from arplatform.credit.policies import (
+    PolicyStatus,
+    document_of,
+    ensure_active_policy,
+    next_number,
+    to_document_json,
+)
+from arplatform.credit.policy_schema import PolicyDocument
+from arplatform.credit.schemas import PolicyCreate, PolicyUpdate
+from arplatform.credit.scorecard import decide
+from arplatform.customers.models import Customer
+from arplatform.db.base import utcnow
+from arplatform.events.service import emit
+from arplatform.tenants.clock import today
+
+
+def check_document(document: PolicyDocument) -> PolicyDocument:
+    """Refuse (422) a document whose tiers or signals break the rules across fields."""
+    problems = document.problems()
+    if problems:
+        errors = [FieldError(field=f"document.{field}", message=m) for field, m in problems]
+        raise InvalidInput("The policy document is not consistent", errors=errors)
+    return document
+
+
+async def create_draft(session: AsyncSession, data: PolicyCreate, actor: str) -> CreditPolicy:
+    """A new draft version: the given document, or a copy of the active one."""
+    active = await ensure_active_policy(session)
+    document = active.document if data.document is None else check_document(data.document)
+    draft = CreditPolicy(
+        number=await next_number(session),
+        status=PolicyStatus.DRAFT,
+        document=to_document_json(document),
+        note=data.note,
+        created_by=actor,
+    )
+    session.add(draft)
+    await session.flush()
+    return draft
+
+
+async def get_policy(session: AsyncSession, policy_id: uuid.UUID) -> CreditPolicy:
+    return await fetch_one(session, CreditPolicy, policy_id, "credit policy")
+
+
+async def list_policies(
+    session: AsyncSession, *, status: str | None, cursor: str | None, limit: int
+) -> tuple[list[CreditPolicy], str | None]:
+    await ensure_active_policy(session)
+    stmt = select(CreditPolicy)
+    if status is not None:
+        stmt = stmt.where(CreditPolicy.status == status)
+    return await fetch_page(session, stmt, CreditPolicy, cursor, limit)
+
+
+async def update_draft(
+    session: AsyncSession, policy_id: uuid.UUID, data: PolicyUpdate, if_match: str | None
+) -> CreditPolicy:
+    """Change a draft; a version that is or was active is immutable (409)."""
+    policy = await get_policy(session, policy_id)
+    check_if_match(if_match, policy.version)
+    if policy.status != PolicyStatus.DRAFT:
+        raise Conflict(f"Version {policy.number} is {policy.status}; only drafts can change")
+    if not isinstance(data.document, msgspec.UnsetType):
+        policy.document = to_document_json(check_document(data.document))
+    if not isinstance(data.note, msgspec.UnsetType):
+        policy.note = data.note
+    await session.flush()
+    return policy
+
+
+async def evaluate(
+    session: AsyncSession, document: PolicyDocument, as_of: date
+) -> list[changes.Change]:
+    """Every customer's tier, limit and terms under ``document``, from stored data."""
+    snapshot = await gather_all(session, document, as_of)
+    result = []
+    for customer in snapshot.customers:
+        inputs = snapshot.inputs[customer.id]
+        caps = tier_caps(document, customer.currency, snapshot.rates)
+        outcome = decide(inputs, document, customer.currency, caps)
+        result.append(changes.plan_change(customer, outcome, inputs.behaviour.open_receivables))
+    return result
+
+
+async def simulate(
+    session: AsyncSession, policy_id: uuid.UUID
+) -> tuple[CreditPolicy, date, list[changes.Change]]:
+    """What activating the version would change now; nothing is written."""
+    policy = await get_policy(session, policy_id)
+    as_of = await today(session)
+    return policy, as_of, await evaluate(session, document_of(policy), as_of)
+
+
+async def activate(
+    session: AsyncSession, policy_id: uuid.UUID, if_match: str | None
+) -> tuple[CreditPolicy, date, list[changes.Change]]:
+    """Make the version the active one (the previous retires) and apply its changes.
+
+    The changes applied are ``evaluate``'s, i.e. what ``simulate`` showed on the
+    same data. Emits ``credit_policy.activated``.
+    """
+    await ensure_active_policy(session)
+    policy = await get_policy(session, policy_id)
+    check_if_match(if_match, policy.version)
+    if policy.status == PolicyStatus.ACTIVE:
+        raise Conflict(f"Version {policy.number} is already active")
+    current = await session.scalar(
+        select(CreditPolicy).where(CreditPolicy.status == PolicyStatus.ACTIVE).with_for_update()
+    )
+    now = utcnow()
+    if current is not None:
+        current.status, current.retired_at = PolicyStatus.RETIRED, now
+        await session.flush()  # the partial unique index allows one active version
+    policy.status, policy.activated_at, policy.retired_at = PolicyStatus.ACTIVE, now, None
+    as_of = await today(session)
+    applied = await evaluate(session, document_of(policy), as_of)
+    customers = {c.id: c for c in (await session.scalars(select(Customer))).all()}
+    for change in applied:
+        changes.apply(customers[change.customer_id], change)
+    await session.flush()
+    emit(
+        session,
+        "credit_policy.activated",
+        resource_type="credit_policy",
+        resource_id=policy.id,
+        resource_version=policy.version,
+        data={"number": policy.number, "changed": sum(c.changed for c in applied)},
+    )
+    return policy, as_of, applied
