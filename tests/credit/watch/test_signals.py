@@ -201,7 +201,9 @@ def test_bureau_signals_apply_the_policy_actions(api: Api) -> None:
         # Not watched by this policy: nothing raised.
         assert await raise_signal(session, uuid.UUID(cust), Signal.BUREAU_ALERT, "x", {}) is None
         outbox = await session.scalars(
-            select(OutboxMessage.args).where(OutboxMessage.actor == "credit.assess")
+            select(OutboxMessage.args).where(
+                OutboxMessage.actor == "credit.assess", OutboxMessage.tenant_id == tenant.tenant_id
+            )
         )
         return [str(args.get("reason")) for args in outbox]
 
