@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arplatform.db.session import Database
@@ -67,6 +66,20 @@ class JobSpec:
     options: dict[str, Any] = field(default_factory=dict)
 
 
+async def _claim(
+    session: AsyncSession, db: Database, spec: JobSpec, message: OutboxMessage
+) -> bool:
+    """Write the message's receipt; ``False`` when another run already wrote it."""
+    insert = postgresql.insert if db.is_postgres else sqlite.insert
+    stmt = (
+        insert(JobReceipt)
+        .values(outbox_id=message.id, actor=spec.name, tenant_id=message.tenant_id)
+        .on_conflict_do_nothing(index_elements=[JobReceipt.outbox_id])
+        .returning(JobReceipt.outbox_id)
+    )
+    return await session.scalar(stmt) is not None
+
+
 class JobRuntime:
     """Runs jobs against a database engine owned by the event loop that runs them."""
 
@@ -93,20 +106,9 @@ class JobRuntime:
             return False
         actor = f"job:{spec.name}"
         async with db.session(message.tenant_id, actor=actor) as session, session.begin():
-            done = await session.scalar(
-                select(JobReceipt.outbox_id).where(JobReceipt.outbox_id == outbox_id)
-            )
-            if done is not None:
-                return False
             # Claim the message before the work: a concurrent delivery waits on this row
             # and then finds it taken, instead of running the job (and its calls out) twice.
-            session.add(
-                JobReceipt(outbox_id=outbox_id, actor=spec.name, tenant_id=message.tenant_id)
-            )
-            try:
-                async with session.begin_nested():
-                    await session.flush()
-            except IntegrityError:
+            if not await _claim(session, db, spec, message):
                 log.info("job_already_done", actor=spec.name, outbox_id=str(outbox_id))
                 return False
             context = JobContext(
