@@ -23,6 +23,7 @@ depends_on: str | Sequence[str] | None = None
 NEW_TABLES = (
     "credit_policies",
     "credit_reports",
+    "credit_bureau_orders",
     "credit_approvals",
     "credit_assessments",
 )
@@ -102,6 +103,28 @@ def upgrade() -> None:
             "ix_credit_reports_customer", ["tenant_id", "customer_id", "fetched_at"], unique=False
         )
         batch_op.create_index("ix_credit_reports_paid", ["tenant_id", "fetched_at"], unique=False)
+
+    op.create_table(
+        "credit_bureau_orders",
+        sa.Column("tenant_id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column("integration_id", sa.Uuid(), nullable=False),
+        sa.Column("provider", sa.String(length=64), nullable=False),
+        sa.Column("ordered_at", arplatform.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("billed", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["tenants.id"],
+            name=op.f("fk_credit_bureau_orders_tenant_id_tenants"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("tenant_id", "id", name=op.f("pk_credit_bureau_orders")),
+    )
+    with op.batch_alter_table("credit_bureau_orders", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_credit_bureau_orders_billed", ["tenant_id", "ordered_at"], unique=False
+        )
 
     op.create_table(
         "credit_approvals",
@@ -229,6 +252,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_credit_approvals_invoice")
 
     op.drop_table("credit_approvals")
+    with op.batch_alter_table("credit_bureau_orders", schema=None) as batch_op:
+        batch_op.drop_index("ix_credit_bureau_orders_billed")
+
+    op.drop_table("credit_bureau_orders")
     with op.batch_alter_table("credit_reports", schema=None) as batch_op:
         batch_op.drop_index("ix_credit_reports_paid")
         batch_op.drop_index("ix_credit_reports_customer")

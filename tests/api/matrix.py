@@ -227,4 +227,6 @@ def collection_of(param: str, document: dict[str, Any]) -> str:
 #: history, so there is no late-payment estimate yet.
 OWNER_PROBLEMS: dict[str, tuple[int, str]] = {
     "GET /v1/invoices/{invoice_id}/late-payment-risk": (409, "/not-enough-history"),
+    # The admin that asked for the change may not approve it itself.
+    "POST /v1/credit-approvals/{approval_id}/approve": (403, "/insufficient-authority"),
 }

@@ -12,15 +12,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from arplatform.api.etag import check_if_match
 from arplatform.api.pagination import fetch_matching_page, fetch_one
-from arplatform.api.problems import Conflict, FieldError, InvalidInput
+from arplatform.api.problems import Conflict, FieldError, InvalidInput, ProblemError
 from arplatform.auth.tokens import Role
+from arplatform.credit import fx
 from arplatform.credit.models import ApprovalRequest
 from arplatform.credit.policies import active_policy, ensure_active_policy
 from arplatform.credit.schemas import ApprovalCreate, ProposalKind
 from arplatform.customers.models import Customer
 from arplatform.db.base import utcnow
 from arplatform.events.service import emit
-from arplatform.money import MoneyError, parse_amount
+from arplatform.money import MoneyError, Rounding, parse_amount
+from arplatform.tenants.clock import tenant_today
+from arplatform.tenants.service import current_tenant
 
 
 class ApprovalKind(StrEnum):
@@ -59,6 +62,66 @@ def within_authority(limit: Decimal | None, authority: Decimal | None) -> bool:
     return limit is not None and limit <= authority
 
 
+class NoAuthority(ProblemError):
+    """The caller's role or authority does not cover the change (403)."""
+
+    status, slug, title = 403, "insufficient-authority", "The change exceeds your authority"
+
+
+async def authority_in(
+    session: AsyncSession, roles: frozenset[Role], currency: str
+) -> Decimal | None:
+    """The largest limit in ``currency`` these roles may set unaided (None: unlimited).
+
+    ``credit_manager_authority`` is in the tenant currency and is converted with
+    the rate in force today, rounded down; without a rate the authority is 0
+    (an admin decides), never an unconverted comparison.
+    """
+    policy = await ensure_active_policy(session)
+    authority = limit_authority(roles, policy.document.credit_manager_authority)
+    tenant = await current_tenant(session)
+    if not authority or currency == tenant.currency:
+        return authority
+    quotes, _missing = await fx.available_quotes(
+        session, [tenant.currency], currency, tenant_today(tenant)
+    )
+    quote = quotes.get(tenant.currency)
+    return Decimal(0) if quote is None else fx.convert(authority, quote, Rounding.DOWN)
+
+
+#: Customer fields only roles with credit authority may set.
+CREDIT_FIELDS = ("credit_limit", "risk_tier", "payment_terms")
+
+
+async def check_credit_fields(
+    session: AsyncSession, roles: frozenset[Role], currency: str, changed: dict[str, Any]
+) -> None:
+    """Refuse (403) credit fields set directly beyond the caller's authority.
+
+    ``changed`` holds the fields being set and their new values. A collector may
+    set none of them; a credit manager a limit up to its authority (above it, a
+    limit change goes through ``/v1/credit-approvals``); an admin anything.
+    """
+    if Role.ADMIN in roles:
+        return
+    if Role.CREDIT_MANAGER not in roles:
+        for name in CREDIT_FIELDS:
+            if name in changed:
+                raise _forbidden(name, "only a credit manager or admin may set it")
+        return
+    if "credit_limit" in changed:
+        authority = await authority_in(session, roles, currency)
+        if not within_authority(changed["credit_limit"], authority):
+            raise _forbidden(
+                "credit_limit",
+                "above your authority; ask for it at /v1/credit-approvals",
+            )
+
+
+def _forbidden(field: str, message: str) -> NoAuthority:
+    return NoAuthority(f"{field}: {message}", errors=[FieldError(field=field, message=message)])
+
+
 async def request_approval(
     session: AsyncSession,
     *,
@@ -77,19 +140,7 @@ async def request_approval(
     a pending one with a different proposal: the older is rejected.
     """
     kind = ApprovalKind(kind)
-    pending = (
-        await session.scalars(
-            select(ApprovalRequest).where(
-                ApprovalRequest.kind == kind,
-                ApprovalRequest.customer_id == customer_id,
-                ApprovalRequest.status == ApprovalStatus.PENDING,
-                ApprovalRequest.invoice_id.is_(None)
-                if invoice_id is None
-                else ApprovalRequest.invoice_id == invoice_id,
-            )
-        )
-    ).all()
-    for existing in pending:
+    for existing in await _pending(session, kind, customer_id, invoice_id):
         if existing.proposed == proposed:
             return existing
         _decide(existing, ApprovalStatus.REJECTED, requested_by, "superseded by a newer request")
@@ -111,19 +162,45 @@ async def request_approval(
     return request
 
 
-async def supersede_pending(
-    session: AsyncSession, customer_id: uuid.UUID, kind: ApprovalKind, actor: str, note: str
-) -> None:
-    """Reject the customer's pending requests of ``kind``: a newer decision replaced them."""
-    pending = await session.scalars(
+async def _pending(
+    session: AsyncSession, kind: ApprovalKind, customer_id: uuid.UUID, invoice_id: uuid.UUID | None
+) -> list[ApprovalRequest]:
+    invoice = (
+        ApprovalRequest.invoice_id.is_(None)
+        if invoice_id is None
+        else ApprovalRequest.invoice_id == invoice_id
+    )
+    rows = await session.scalars(
         select(ApprovalRequest).where(
             ApprovalRequest.kind == kind,
             ApprovalRequest.customer_id == customer_id,
             ApprovalRequest.status == ApprovalStatus.PENDING,
+            invoice,
         )
     )
-    for request in pending:
+    return list(rows.all())
+
+
+async def supersede_pending(
+    session: AsyncSession,
+    customer_id: uuid.UUID | None,
+    kind: ApprovalKind,
+    actor: str,
+    note: str,
+) -> None:
+    """Reject pending requests of ``kind``: a newer decision or policy replaced them.
+
+    ``customer_id`` None: every customer's. Each rejection emits ``credit_approval.decided``.
+    """
+    stmt = select(ApprovalRequest).where(
+        ApprovalRequest.kind == kind, ApprovalRequest.status == ApprovalStatus.PENDING
+    )
+    if customer_id is not None:
+        stmt = stmt.where(ApprovalRequest.customer_id == customer_id)
+    for request in (await session.scalars(stmt)).all():
         _decide(request, ApprovalStatus.REJECTED, actor, note)
+        await session.flush()
+        _emit(session, "credit_approval.decided", request)
 
 
 async def propose(session: AsyncSession, data: ApprovalCreate, actor: str) -> ApprovalRequest:
@@ -206,23 +283,52 @@ async def decide(
     actor: str,
     if_match: str | None,
     note: str | None = None,
+    roles: frozenset[Role] = frozenset(),
 ) -> ApprovalRequest:
     """Approve or reject a pending request; approving a limit or tier change applies it.
 
-    The customer row is audited like any change; ``credit_approval.decided`` is emitted.
+    Nobody approves their own request (403), a limit is approved only within the
+    authority of ``roles`` (403; none given: no authority), and a change proposed
+    under another policy version or naming a tier the active version lacks is
+    stale (409). The
+    customer row is audited like any change; ``credit_approval.decided`` is emitted.
     """
     request = await get_approval(session, approval_id)
     check_if_match(if_match, request.version)
     if request.status != ApprovalStatus.PENDING:
         raise Conflict(f"The request is already {request.status}")
+    if approve:
+        if request.requested_by == actor:
+            raise NoAuthority("Nobody approves their own request; another approver must")
+        if request.kind != ApprovalKind.INVOICE_OVER_LIMIT:
+            customer = await fetch_one(session, Customer, request.customer_id, "customer")
+            await _check_applicable(session, request, customer, roles)
+            apply_change(customer, request.proposed)
     status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
     _decide(request, status, actor, note)
-    if approve and request.kind != ApprovalKind.INVOICE_OVER_LIMIT:
-        customer = await fetch_one(session, Customer, request.customer_id, "customer")
-        apply_change(customer, request.proposed)
     await session.flush()
     _emit(session, "credit_approval.decided", request)
     return request
+
+
+async def _check_applicable(
+    session: AsyncSession, request: ApprovalRequest, customer: Customer, roles: frozenset[Role]
+) -> None:
+    """409 for a change made stale by a policy activation, 403 above the approver's authority."""
+    policy = await ensure_active_policy(session)
+    if request.policy_id is not None and request.policy_id != policy.id:
+        raise Conflict(
+            f"The request was made under policy version {request.policy_number}; "
+            f"version {policy.version} is active now: reject it and assess again"
+        )
+    tier = request.proposed.get("risk_tier")
+    if tier is not None and policy.document.tier(tier) is None:
+        raise Conflict(f"Tier {tier!r} is not in the active policy version {policy.version}")
+    if "credit_limit" in request.proposed:
+        value = request.proposed["credit_limit"]
+        limit = None if value is None else Decimal(str(value))
+        if not within_authority(limit, await authority_in(session, roles, customer.currency)):
+            raise NoAuthority("The limit is above your authority; an admin must approve it")
 
 
 def apply_change(customer: Customer, proposed: dict[str, Any]) -> None:

@@ -24,11 +24,19 @@ from arplatform.api.problems import FieldError, InvalidInput
 from arplatform.auth.tokens import Role
 from arplatform.credit import approvals, bureau, changes
 from arplatform.credit.behaviour import behaviours
-from arplatform.credit.inputs import country_ratings, inputs_for, load_rates, tier_caps
+from arplatform.credit.inputs import (
+    country_ratings,
+    inputs_for,
+    load_exposures,
+    load_rates,
+    missing_rates,
+    tier_caps,
+)
 from arplatform.credit.models import CreditAssessment
 from arplatform.credit.policies import ActivePolicy, ensure_active_policy
 from arplatform.credit.policy_schema import Signal
 from arplatform.credit.scorecard import decide
+from arplatform.credit.signals import raise_signal
 from arplatform.customers.models import Customer
 from arplatform.events.service import emit
 from arplatform.integrations.providers import Providers
@@ -105,7 +113,10 @@ async def _decide(
     inputs = inputs_for(customer, behaviour, found.report, country, rates, today)
     caps = tier_caps(document, customer.currency, rates)
     outcome = decide(inputs, document, customer.currency, caps)
-    review = REVIEW_OUTCOMES.get(found.outcome)
+    missing = missing_rates(document, customer.currency, found.report, rates)
+    review = _review_reason(found, missing, today)
+    exposures = await load_exposures(session, tenant, [customer], today, customer.id)
+    exposure = exposures.of(customer, customer.credit_limit if missing else outcome.limit)
     record = CreditAssessment(
         customer_id=customer.id,
         policy_id=policy.id,
@@ -118,13 +129,24 @@ async def _decide(
         terms_days=outcome.terms_days,
         prepayment_required=outcome.tier.prepayment_required,
         guarantee_required=outcome.tier.guarantee_required,
-        next_review_on=today + timedelta(days=outcome.tier.review_interval_days),
+        # A case decided by hand is retried tomorrow, not a whole review interval later.
+        next_review_on=today + timedelta(days=1 if review else outcome.tier.review_interval_days),
         inputs=msgspec.to_builtins({"scorecard": inputs, "bureau": found.notes}),
         reasons=[*outcome.reasons, *found.notes, *([review] if review else [])],
         report_id=found.stored.id if found.stored is not None else None,
         created_at=now,
     )
-    return record, changes.plan_change(customer, outcome, behaviour.open_receivables)
+    return record, changes.plan_change(customer, outcome, exposure, missing)
+
+
+def _review_reason(found: bureau.Lookup, missing: tuple[str, ...], today: date) -> str | None:
+    """Why the decision needs a person (None: it can be applied)."""
+    if missing:
+        return (
+            f"no exchange rate {', '.join(missing)} on {today}: record one at /v1/fx-rates, "
+            "then decide by hand"
+        )
+    return REVIEW_OUTCOMES.get(found.outcome)
 
 
 async def _apply(
@@ -136,7 +158,7 @@ async def _apply(
     roles: frozenset[Role],
 ) -> None:
     """Apply the decision, or open an approval request when the limit exceeds authority."""
-    authority = approvals.limit_authority(roles, policy.document.credit_manager_authority)
+    authority = await approvals.authority_in(session, roles, customer.currency)
     if change.limit_raised and not approvals.within_authority(change.limit_to, authority):
         request = await approvals.request_approval(
             session,
@@ -198,10 +220,6 @@ async def _score_signal(
     drop = previous.score - found.report.score
     if drop < (rule.threshold or 0):
         return
-    try:
-        from arplatform.credit.signals import raise_signal
-    except ImportError:  # early warning is not installed
-        return
     await raise_signal(
         session,
         customer.id,
@@ -262,13 +280,13 @@ async def assess_requested(
 
 
 async def due_for_review(session: AsyncSession, today: date) -> list[uuid.UUID]:
-    """Customers whose latest decision's review date has come (or never assessed: no)."""
+    """Customers whose latest decision's review date has come, and those never assessed."""
     latest = (
         select(CreditAssessment.customer_id, func.max(CreditAssessment.created_at).label("at"))
         .group_by(CreditAssessment.customer_id)
         .subquery()
     )
-    rows = await session.scalars(
+    due = await session.scalars(
         select(CreditAssessment.customer_id)
         .join(
             latest,
@@ -277,4 +295,10 @@ async def due_for_review(session: AsyncSession, today: date) -> list[uuid.UUID]:
         )
         .where(CreditAssessment.next_review_on <= today)
     )
-    return list(dict.fromkeys(rows))
+    never = await session.scalars(
+        select(Customer.id)
+        .outerjoin(latest, latest.c.customer_id == Customer.id)
+        .where(latest.c.customer_id.is_(None))
+        .order_by(Customer.id)
+    )
+    return list(dict.fromkeys([*due, *never]))

@@ -10,10 +10,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, and_, case, cast, func, literal, select
+from sqlalchemy import ColumnElement, Float, and_, case, cast, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arplatform.collections.models import Dispute, PaymentPromise
@@ -29,46 +29,53 @@ MIN_QUARTER_SETTLED = 2
 OPEN_STATUSES = ("issued", "partially_paid")
 
 
+def _settled_on() -> ColumnElement[Any]:
+    """The day an invoice stopped being owed: paid, or written off (bad debt)."""
+    return func.coalesce(Invoice.paid_on, Invoice.written_off_on)
+
+
 def _days_late(dialect: str) -> ColumnElement[Any]:
-    """Days from due date to payment, on either backend (dates are text on SQLite)."""
+    """Days from due date to settlement, on either backend (dates are text on SQLite)."""
+    settled_on = _settled_on()
     if dialect == "sqlite":
-        days: ColumnElement[Any] = func.julianday(Invoice.paid_on) - func.julianday(
-            Invoice.due_date
-        )
+        days: ColumnElement[Any] = func.julianday(settled_on) - func.julianday(Invoice.due_date)
     else:
-        days = cast(Invoice.paid_on - Invoice.due_date, Float)
+        days = cast(settled_on - Invoice.due_date, Float)
     return case((days > 0, days), else_=literal(0.0))
 
 
 def _invoice_totals(dialect: str, start: date, quarter: date, as_of: date) -> Any:
-    settled = and_(Invoice.paid_on > start, Invoice.paid_on <= as_of)
-    recent = and_(Invoice.paid_on > quarter, Invoice.paid_on <= as_of)
+    """Per customer: settlements and lateness in any currency (days do not depend on it),
+    amounts only in the customer's own currency (the currency of its limit)."""
+    settled_on = _settled_on()
+    settled = and_(settled_on > start, settled_on <= as_of)
+    recent = and_(settled_on > quarter, settled_on <= as_of)
+    # A write-off is the latest payment there is: it always counts as late.
+    was_late = or_(Invoice.written_off_on.is_not(None), Invoice.paid_on > Invoice.due_date)
     late = _days_late(dialect)
+    own = Customer.currency == Invoice.currency
     sold = and_(
+        own,
         Invoice.status != "draft",
         Invoice.cancelled_on.is_(None),
         Invoice.issue_date > start,
         Invoice.issue_date <= as_of,
     )
-    overdue = and_(Invoice.status.in_(OPEN_STATUSES), Invoice.due_date < as_of)
+    open_ = and_(own, Invoice.status.in_(OPEN_STATUSES))
+    overdue = and_(open_, Invoice.due_date < as_of)
     return (
         select(
             Invoice.customer_id,
             func.count(case((settled, 1))).label("settled"),
             func.sum(case((settled, late))).label("late_days"),
-            func.count(case((and_(settled, Invoice.paid_on > Invoice.due_date), 1))).label("late"),
+            func.count(case((and_(settled, was_late), 1))).label("late"),
             func.count(case((recent, 1))).label("q_settled"),
             func.sum(case((recent, late))).label("q_late_days"),
             func.sum(case((sold, raw(Invoice.total)))).label("sales"),
             func.sum(case((overdue, raw(Invoice.open_amount)))).label("overdue"),
-            func.sum(case((Invoice.status.in_(OPEN_STATUSES), raw(Invoice.open_amount)))).label(
-                "open"
-            ),
+            func.sum(case((open_, raw(Invoice.open_amount)))).label("open"),
         )
-        .join(
-            Customer,
-            and_(Customer.id == Invoice.customer_id, Customer.currency == Invoice.currency),
-        )
+        .join(Customer, Customer.id == Invoice.customer_id)
         .group_by(Invoice.customer_id)
     )
 
@@ -78,7 +85,9 @@ def _money(value: Any) -> Decimal:
 
 
 def _avg(total: Any, count: int) -> Decimal:
-    return (Decimal(str(total or 0)) / count).quantize(Decimal("0.01")) if count else Decimal(0)
+    if not count:
+        return Decimal(0)
+    return (Decimal(str(total or 0)) / count).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def _behaviour(row: Any, months: int, promises: int, disputes: int) -> Behaviour:
@@ -90,13 +99,15 @@ def _behaviour(row: Any, months: int, promises: int, disputes: int) -> Behaviour
         invoices_settled=row.settled if row is not None else 0,
         avg_days_late=avg,
         share_paid_late=(
-            (Decimal(row.late) / row.settled).quantize(Decimal("0.0001"))
+            (Decimal(row.late) / row.settled).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
             if row is not None and row.settled
             else Decimal(0)
         ),
         delay_trend=trend,
         open_overdue=_money(row.overdue) if row is not None else Decimal(0),
-        avg_monthly_sales=(_money(row.sales) / months).quantize(Decimal("0.0001"))
+        avg_monthly_sales=(_money(row.sales) / months).quantize(
+            Decimal("0.0001"), rounding=ROUND_HALF_UP
+        )
         if row is not None
         else Decimal(0),
         broken_promises=promises,
@@ -113,8 +124,10 @@ async def behaviours(
 ) -> dict[uuid.UUID, Behaviour]:
     """Each customer's payment behaviour over the ``months`` before ``as_of``.
 
-    Only invoices in the customer's own currency count (that is the currency of its
-    limit). ``customer_ids`` None: every customer of the tenant.
+    Settlements and days late count in every currency; amounts (sales, overdue,
+    open) only in the customer's own currency, the currency of its limit. A
+    written-off invoice counts as settled late on the day it was written off.
+    ``customer_ids`` None: every customer of the tenant.
     """
     start = as_of - timedelta(days=round(months * 365 / 12))
     quarter = as_of - timedelta(days=QUARTER_DAYS)

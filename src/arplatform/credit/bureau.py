@@ -3,14 +3,16 @@
 A stored report younger than the policy's ``report_max_age_days`` is reused
 without calling anyone. Otherwise the enabled ``credit_bureau`` integrations are
 asked in priority order; the first that knows the company supplies the report.
-Ordering a report is the paid call: at most ``daily_bureau_spend_cap`` per
-tenant-local day. A provider that fails, times out or answers something that is
-not a valid report is noted and the next one is asked; nothing malformed is stored.
+Ordering a report is the paid call: each attempt is recorded (``BureauOrder``)
+before it is made, and at most ``daily_bureau_spend_cap`` billed attempts are
+made per tenant-local day (a per-tenant lock makes check-then-order race-free).
+Providers that do not bill (``bills_reports``) are not capped. A provider that
+fails, times out or answers something that is not a valid report is noted and
+the next one is asked; nothing malformed is stored.
 """
 
 from __future__ import annotations
 
-import asyncio
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -18,17 +20,18 @@ from typing import Any
 
 import msgspec
 import structlog
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from arplatform.credit.models import BureauOrder
 from arplatform.credit.models import CreditReport as StoredReport
 from arplatform.credit.monitoring import start_watching
 from arplatform.credit.policy_schema import PolicyDocument
 from arplatform.customers.models import Customer
 from arplatform.integrations.models import Integration
-from arplatform.integrations.providers import Providers, build_provider
+from arplatform.integrations.providers import Providers, call_provider
 from arplatform.plugins.contracts.common import ProviderError
-from arplatform.plugins.contracts.credit_bureau import CompanyQuery, CreditReport
+from arplatform.plugins.contracts.credit_bureau import CompanyQuery, CompanyRef, CreditReport
 from arplatform.tenants.clock import zone_of
 from arplatform.tenants.models import Tenant
 
@@ -36,6 +39,10 @@ log = structlog.get_logger(__name__)
 
 KIND = "credit_bureau"
 CALL_TIMEOUT_SECONDS = 30
+#: Providers that charge nothing per report when their class does not say
+#: (``bills_reports``): the file importer reads reports the tenant already has.
+FREE_PROVIDERS = frozenset({"bureau-file"})
+CAPPED_NOTE = "not asked: the daily spend cap is reached"
 
 
 class Outcome(enum.StrEnum):
@@ -74,17 +81,61 @@ async def latest_report(session: AsyncSession, customer: Customer) -> StoredRepo
     )
 
 
-async def paid_today(session: AsyncSession, now: datetime) -> int:
-    """Paid report orders of the tenant since its local midnight."""
+async def billed_orders_today(session: AsyncSession, now: datetime) -> int:
+    """Billed report orders of the tenant since its local midnight (whatever came back)."""
     tenant = await session.get(Tenant, session.info["tenant_id"])
     zone = zone_of(tenant.timezone if tenant else None)
     midnight = datetime.combine(now.astimezone(zone).date(), time(), zone)
     count = await session.scalar(
         select(func.count())
-        .select_from(StoredReport)
-        .where(StoredReport.paid.is_(True), StoredReport.fetched_at >= midnight)
+        .select_from(BureauOrder)
+        .where(BureauOrder.billed.is_(True), BureauOrder.ordered_at >= midnight)
     )
     return int(count or 0)
+
+
+def bills(providers: Providers, integration: Integration) -> bool:
+    """Whether the integration's provider charges per report (``bills_reports``)."""
+    provider_class = providers.registry.get(KIND, integration.provider)
+    default = integration.provider not in FREE_PROVIDERS
+    return bool(getattr(provider_class, "bills_reports", default))
+
+
+async def _lock_orders(session: AsyncSession) -> None:
+    """Serialise the tenant's check-then-order until commit (PostgreSQL; SQLite has one writer)."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = f"credit_bureau_orders:{session.info['tenant_id']}"
+        await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+
+
+@dataclass(slots=True)
+class _Order:
+    """What one bureau may order for one customer, and how the order is recorded."""
+
+    session: AsyncSession
+    integration: Integration
+    customer: Customer
+    billed: bool
+    cap: int | None
+    now: datetime
+
+    async def allowed(self) -> bool:
+        """Record the attempt before the paid call; False when the daily cap is reached."""
+        if self.billed and self.cap is not None:
+            await _lock_orders(self.session)
+            if await billed_orders_today(self.session, self.now) >= self.cap:
+                return False
+        self.session.add(
+            BureauOrder(
+                customer_id=self.customer.id,
+                integration_id=self.integration.id,
+                provider=self.integration.provider,
+                ordered_at=self.now,
+                billed=self.billed,
+            )
+        )
+        await self.session.flush()
+        return True
 
 
 async def _integrations(session: AsyncSession, providers: Providers) -> list[Integration]:
@@ -107,46 +158,44 @@ def _query(customer: Customer) -> CompanyQuery:
     )
 
 
-async def _ask(
-    provider: Any, customer: Customer, may_order: bool
-) -> tuple[CreditReport | None, str]:
-    """One bureau: search, then order the report (when the cap allows)."""
-    async with asyncio.timeout(CALL_TIMEOUT_SECONDS):
-        matches = await provider.search_company(_query(customer))
+async def _ask(provider: Any, order: _Order) -> tuple[CreditReport | None, CompanyRef | None]:
+    """One bureau: search, then order the report when the cap allows (ref: not ordered)."""
+    matches = await provider.search_company(_query(order.customer))
     if not matches:
-        return None, "does not know the company"
-    if not may_order:
-        return None, "not asked: the daily spend cap is reached"
-    async with asyncio.timeout(CALL_TIMEOUT_SECONDS):
-        answer = await provider.fetch_report(matches[0].ref)
-    report = parse_report(answer)
-    await start_watching(provider, matches[0].ref)
-    return report, "supplied the report"
+        return None, None
+    ref: CompanyRef = matches[0].ref
+    if not await order.allowed():
+        return None, ref
+    return parse_report(await provider.fetch_report(ref)), ref
 
 
-async def _call(
-    providers: Providers, integration: Integration, customer: Customer, may_order: bool
-) -> tuple[CreditReport | None, str, bool]:
-    """``(report, note, failed)``; a failing plugin never escapes (never a 500)."""
+async def _call(providers: Providers, order: _Order) -> tuple[CreditReport | None, str, bool]:
+    """``(report, note, failed)``; a failing plugin never escapes (never a 500).
+
+    The note names an error code, never a provider's own text: reasons are shown
+    to every role.
+    """
+    integration = order.integration
     try:
-        provider = build_provider(providers, integration)
-    except Exception as exc:  # noqa: BLE001 - a broken configuration or plugin
-        log.warning("bureau_unavailable", provider=integration.provider, error=str(exc))
-        return None, "could not be set up", True
-    try:
-        report, note = await _ask(provider, customer, may_order)
-        return report, note, False
+        report, ref = await call_provider(
+            providers, integration, lambda p: _ask(p, order), seconds=2 * CALL_TIMEOUT_SECONDS
+        )
     except TimeoutError:
         return None, "timed out", True
-    except (ProviderError, ValueError) as exc:
-        return None, f"failed: {str(exc)[:200]}", True
+    except ProviderError as exc:
+        log.warning("bureau_failed", provider=integration.provider, error=str(exc))
+        return None, f"failed ({type(exc).__name__})", True
+    except ValueError as exc:
+        log.warning("bureau_malformed", provider=integration.provider, error=str(exc))
+        return None, "failed (malformed report)", True
     except Exception as exc:  # noqa: BLE001 - a provider defect fails only that provider
         log.error("bureau_defect", provider=integration.provider, error=repr(exc))
         return None, "failed unexpectedly", True
-    finally:
-        aclose = getattr(provider, "aclose", None)
-        if aclose is not None:
-            await aclose()
+    if report is not None:
+        return report, "supplied the report", False
+    if ref is not None:
+        return None, CAPPED_NOTE, False
+    return None, "does not know the company", False
 
 
 async def lookup(
@@ -166,37 +215,33 @@ async def lookup(
     integrations = await _integrations(session, providers)
     if not integrations:
         return Lookup(Outcome.NONE_CONFIGURED, notes=["no credit bureau is configured"])
-    cap = document.daily_bureau_spend_cap
     result = Lookup(Outcome.UNKNOWN)
     for integration in integrations:
-        may_order = cap is None or await paid_today(session, now) < cap
-        report, note, failed = await _call(providers, integration, customer, may_order)
+        billed = bills(providers, integration)
+        cap = document.daily_bureau_spend_cap
+        order = _Order(session, integration, customer, billed, cap, now)
+        report, note, failed = await _call(providers, order)
         result.notes.append(f"{integration.provider} {note}")
         if report is not None:
-            stored = _store(session, integration, customer, report, now)
-            await session.flush()
+            stored = _store(session, order, report)
+            await session.flush()  # stored before anything else can fail
+            await start_watching(providers, integration, report.ref)
             return Lookup(Outcome.FETCHED, stored, report, result.notes)
         if failed:
             result.outcome = Outcome.FAILED
-        elif not may_order and result.outcome is Outcome.UNKNOWN:
+        elif note == CAPPED_NOTE and result.outcome is Outcome.UNKNOWN:
             result.outcome = Outcome.CAPPED
     return result
 
 
-def _store(
-    session: AsyncSession,
-    integration: Integration,
-    customer: Customer,
-    report: CreditReport,
-    now: datetime,
-) -> StoredReport:
+def _store(session: AsyncSession, order: _Order, report: CreditReport) -> StoredReport:
     stored = StoredReport(
-        customer_id=customer.id,
-        integration_id=integration.id,
-        provider=integration.provider,
+        customer_id=order.customer.id,
+        integration_id=order.integration.id,
+        provider=order.integration.provider,
         ref=report.ref.provider_company_id[:200],
-        fetched_at=now,
-        paid=True,
+        fetched_at=order.now,
+        paid=order.billed,
         score=report.score,
         report=msgspec.to_builtins(report),
     )

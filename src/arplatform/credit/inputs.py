@@ -8,6 +8,7 @@ use it), ``inputs_for`` turns one customer's data into scorecard ``Inputs``.
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -16,13 +17,15 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from arplatform.credit import exposure, fx
 from arplatform.credit.behaviour import behaviours
 from arplatform.credit.bureau import parse_report
 from arplatform.credit.models import CreditReport as StoredReport
 from arplatform.credit.policy_schema import PolicyDocument
 from arplatform.credit.scorecard import Behaviour, Inputs
+from arplatform.credit.watch_models import CountryRisk
 from arplatform.customers.models import Customer
-from arplatform.money import Rounding, round_money
+from arplatform.money import Rounding
 from arplatform.plugins.contracts.credit_bureau import CreditReport
 from arplatform.tenants.models import Tenant
 
@@ -32,17 +35,18 @@ LEGAL_EVENT_YEARS = 5
 
 @dataclass(frozen=True, slots=True)
 class Rates:
-    """Amounts of other currencies in each customer currency (tenant currency first)."""
+    """The FX quotes in force from other currencies to each customer currency."""
 
     tenant_currency: str
-    #: (from, to) -> rate; missing pairs cannot be converted.
-    rates: dict[tuple[str, str], Decimal]
+    #: (from, to) -> the quote in force (direct or recorded the other way round).
+    quotes: dict[tuple[str, str], fx.Quote]
 
     def convert(self, amount: Decimal, source: str, target: str) -> Decimal | None:
+        """``amount`` in ``target`` rounded down (never lend more); None without a rate."""
         if source == target:
             return amount
-        rate = self.rates.get((source, target))
-        return None if rate is None else round_money(amount * rate, target, Rounding.DOWN)
+        quote = self.quotes.get((source, target))
+        return None if quote is None else fx.convert(amount, quote, Rounding.DOWN)
 
 
 async def load_rates(
@@ -53,27 +57,15 @@ async def load_rates(
     day: date,
 ) -> Rates:
     """The dated FX rates (``/v1/fx-rates``) from ``sources`` to each currency in ``targets``."""
-    rates: dict[tuple[str, str], Decimal] = {}
-    try:
-        from arplatform.credit import fx
-    except ImportError:  # the exposure half of credit management is not installed
-        return Rates(tenant.currency, rates)
+    quotes: dict[tuple[str, str], fx.Quote] = {}
     for target in set(targets):
-        for source in set(sources) - {target}:
-            try:
-                quotes = await fx.quotes_on(session, [source], target, day)
-            except fx.MissingRate:
-                continue
-            rates[(source, target)] = quotes[source].rate
-    return Rates(tenant.currency, rates)
+        found, _missing = await fx.available_quotes(session, set(sources) - {target}, target, day)
+        quotes |= {(source, target): quote for source, quote in found.items() if source != target}
+    return Rates(tenant.currency, quotes)
 
 
 async def country_ratings(session: AsyncSession) -> dict[str, str]:
-    """The tenant's country risk ratings (A to E), if the table exists."""
-    try:
-        from arplatform.credit.watch_models import CountryRisk
-    except ImportError:
-        return {}
+    """The tenant's country risk ratings (A to E)."""
     rows = await session.execute(select(CountryRisk.country, CountryRisk.rating))
     return {country: rating for country, rating in rows.all()}
 
@@ -137,8 +129,27 @@ def inputs_for(
     )
 
 
+def missing_rates(
+    document: PolicyDocument, currency: str, report: CreditReport | None, rates: Rates
+) -> tuple[str, ...]:
+    """The conversions to ``currency`` a decision needs and has no rate for ("EUR→USD")."""
+    needed = set()
+    if any(tier.limit_cap is not None for tier in document.tiers):
+        needed.add(rates.tenant_currency)
+    if report is not None and report.recommended_limit is not None:
+        needed.add(str(report.recommended_limit.currency))
+    return tuple(
+        f"{source}→{currency}"
+        for source in sorted(needed - {currency})
+        if (source, currency) not in rates.quotes
+    )
+
+
 def tier_caps(document: PolicyDocument, currency: str, rates: Rates) -> dict[str, Decimal | None]:
-    """Each tier's cap in ``currency``; a cap without an FX rate becomes 0 (nothing lent)."""
+    """Each tier's cap in ``currency``; a cap without an FX rate becomes 0.
+
+    Callers check ``missing_rates`` first: such a decision is never applied.
+    """
     caps: dict[str, Decimal | None] = {}
     for tier in document.tiers:
         if tier.limit_cap is None:
@@ -150,12 +161,55 @@ def tier_caps(document: PolicyDocument, currency: str, rates: Rates) -> dict[str
 
 
 @dataclass(frozen=True, slots=True)
+class Exposures:
+    """Customers' exposure amounts and the FX quotes to compare them with a limit."""
+
+    ctx: exposure.Context
+    rows: dict[uuid.UUID, list[tuple[str, str, Decimal]]]
+    #: Quotes to the tenant currency in force on ``ctx.as_of``.
+    quotes: dict[str, fx.Quote]
+
+    def of(self, customer: Customer, limit: Decimal | None) -> exposure.Exposure | None:
+        """The customer's exposure against ``limit`` as the check at issue computes it.
+
+        None when an amount needs an FX rate that is missing.
+        """
+        rows = self.rows.get(customer.id, [])
+        currencies = {cur for _, cur, _ in rows} | {customer.currency}
+        target = exposure.compared_in(customer.currency, currencies, self.ctx.tenant.currency)
+        quotes = self.quotes if target != customer.currency else {target: fx.same_currency(target)}
+        if not currencies <= quotes.keys():
+            return None
+        bound = None if limit is None else (customer.currency, limit)
+        return exposure.measure(customer.id, rows, bound, quotes, self.ctx, target)
+
+
+async def load_exposures(
+    session: AsyncSession,
+    tenant: Tenant,
+    customers: Collection[Customer],
+    as_of: date,
+    customer_id: uuid.UUID | None = None,
+) -> Exposures:
+    """Exposure amounts of every customer (or one) in three queries, and the quotes needed."""
+    rows: dict[uuid.UUID, list[tuple[str, str, Decimal]]] = defaultdict(list)
+    for owner, kind, cur, amount in await exposure.exposure_rows(session, customer_id):
+        rows[owner].append((kind, cur, amount))
+    currencies = {cur for found in rows.values() for _, cur, _ in found}
+    currencies |= {c.currency for c in customers}
+    quotes, _missing = await fx.available_quotes(session, currencies, tenant.currency, as_of)
+    return Exposures(exposure.Context(tenant, as_of), rows, quotes)
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     """The whole tenant's inputs: what a simulation or an activation evaluates."""
 
     customers: list[Customer]
     inputs: dict[uuid.UUID, Inputs]
+    reports: dict[uuid.UUID, CreditReport]
     rates: Rates
+    exposures: Exposures
 
 
 async def gather_all(session: AsyncSession, document: PolicyDocument, today: date) -> Snapshot:
@@ -179,4 +233,5 @@ async def gather_all(session: AsyncSession, document: PolicyDocument, today: dat
         )
         for c in customers
     }
-    return Snapshot(customers=customers, inputs=inputs, rates=rates)
+    exposures = await load_exposures(session, tenant, customers, today)
+    return Snapshot(customers, inputs, reports, rates, exposures)

@@ -5,13 +5,17 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from arplatform.credit import monitoring
 from arplatform.credit.assessment import SYSTEM_ROLES, assess, due_for_review
+from arplatform.credit.policies import SYSTEM_ACTOR
 from arplatform.customers.models import Customer
+from arplatform.db.base import new_id
 from arplatform.jobs.models import OutboxMessage
-from arplatform.jobs.outbox import enqueue, enqueue_many
+from arplatform.jobs.outbox import enqueue
 from arplatform.jobs.runtime import JobContext, JobSpec
 from arplatform.tenants.clock import today
 from arplatform.tenants.models import Tenant
@@ -19,7 +23,7 @@ from arplatform.tenants.models import Tenant
 ASSESS_JOB = "credit.assess"
 REVIEW_TENANT_JOB = "credit.review_tenant"
 MONITOR_TENANT_JOB = "credit.monitor_tenant"
-SYSTEM_ACTOR = "system:credit"
+CHUNK = 1000
 
 
 async def assess_customer(ctx: JobContext) -> None:
@@ -54,28 +58,31 @@ async def review_daily(ctx: JobContext) -> None:
 async def review_tenant(ctx: JobContext) -> None:
     """``credit.review_tenant``: assess every customer whose review date has come.
 
-    One ``credit.assess`` per customer and day (dedupe key): the hourly fan-out
-    never queues a customer twice; the assessment moves its next review date on.
+    One ``credit.assess`` per customer and day (dedupe key, ``ON CONFLICT DO
+    NOTHING``): overlapping hourly runs never queue a customer twice nor fail.
     """
     day = await today(ctx.session)
     due = await due_for_review(ctx.session, day)
-    keys = {f"{ASSESS_JOB}:{ctx.tenant_id}:{customer_id}:{day}": customer_id for customer_id in due}
-    queued = set(
-        (
-            await ctx.session.scalars(
-                select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(list(keys)))
-            )
-        ).all()
-    )
-    await enqueue_many(
-        ctx.session,
-        ASSESS_JOB,
-        [
-            ({"customer_id": str(customer_id), "reason": "scheduled review"}, key)
-            for key, customer_id in keys.items()
-            if key not in queued
-        ],
-    )
+    if not due:
+        return
+    insert = pg_insert if ctx.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    rows = [
+        {
+            "id": new_id(),
+            "tenant_id": ctx.tenant_id,
+            "actor": ASSESS_JOB,
+            "args": {"customer_id": str(customer_id), "reason": "scheduled review"},
+            "dedupe_key": f"{ASSESS_JOB}:{ctx.tenant_id}:{customer_id}:{day}",
+        }
+        for customer_id in due
+    ]
+    table: Table = OutboxMessage.__table__  # type: ignore[assignment]
+    for start in range(0, len(rows), CHUNK):  # bound parameters per statement
+        statement = insert(table).values(rows[start : start + CHUNK])
+        await ctx.session.execute(
+            statement.on_conflict_do_nothing(index_elements=[table.c.dedupe_key])
+        )
+    ctx.session.info["outbox_pending"] = True  # as ``jobs.outbox.enqueue`` marks it
 
 
 async def monitor_tenant(ctx: JobContext) -> None:

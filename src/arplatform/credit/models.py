@@ -1,4 +1,4 @@
-"""Credit tables: policy versions, bureau reports, assessments (decisions), approval requests."""
+"""Credit tables: policy versions, bureau reports and orders, decisions, approval requests."""
 
 from __future__ import annotations
 
@@ -71,6 +71,24 @@ class CreditReport(TenantScoped, Base):
     paid: Mapped[bool] = mapped_column(default=True)
     score: Mapped[int | None] = mapped_column(Integer)
     report: Mapped[dict[str, Any]]
+
+
+class BureauOrder(TenantScoped, Base):
+    """One attempt to order a report from a bureau, recorded before the paid call.
+
+    The daily spend cap counts billed attempts, whatever came back: a time-out, a
+    malformed answer or a rolled-back assessment may still have been charged.
+    """
+
+    __tablename__ = "credit_bureau_orders"
+    __table_args__ = (Index("ix_credit_bureau_orders_billed", "tenant_id", "ordered_at"),)
+
+    customer_id: Mapped[uuid.UUID]
+    integration_id: Mapped[uuid.UUID]
+    provider: Mapped[str] = mapped_column(String(64))
+    ordered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Whether the provider charges per report (the file importer does not).
+    billed: Mapped[bool] = mapped_column(default=True)
 
 
 class CreditAssessment(TenantScoped, Base):

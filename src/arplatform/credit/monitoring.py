@@ -8,7 +8,6 @@ that is still open is not raised twice (``raise_signal`` keeps one per signal).
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,40 +17,56 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from arplatform.credit.models import CreditReport
 from arplatform.credit.policy_schema import Signal
+from arplatform.credit.signals import raise_signal
 from arplatform.integrations.models import Integration
-from arplatform.integrations.providers import Providers, build_provider
-from arplatform.plugins.contracts.common import ProviderError
+from arplatform.integrations.providers import Providers, call_provider
 from arplatform.plugins.contracts.credit_bureau import CompanyRef, MonitoringAlert
 
 log = structlog.get_logger(__name__)
 
+KIND = "credit_bureau"
 POLL_WINDOW = timedelta(hours=2)
 CALL_TIMEOUT_SECONDS = 30
 
 
-async def start_watching(provider: Any, ref: CompanyRef) -> None:
-    """Ask a monitoring bureau to watch ``ref``; a failure only costs the alerts."""
-    if not getattr(provider, "supports_monitoring", False):
+def _monitors(providers: Providers, integration: Integration) -> bool:
+    try:
+        provider_class = providers.registry.get(KIND, integration.provider)
+    except LookupError:  # its plugin is no longer installed
+        return False
+    return bool(getattr(provider_class, "supports_monitoring", False))
+
+
+async def start_watching(providers: Providers, integration: Integration, ref: CompanyRef) -> None:
+    """Ask a monitoring bureau to watch ``ref``; any failure only costs the alerts."""
+    if not _monitors(providers, integration):
         return
     try:
-        async with asyncio.timeout(CALL_TIMEOUT_SECONDS):
-            await provider.start_monitoring(ref)
-    except (ProviderError, TimeoutError) as exc:
-        log.warning("bureau_monitoring_not_started", error=str(exc))
+        await call_provider(
+            providers,
+            integration,
+            lambda provider: provider.start_monitoring(ref),
+            seconds=CALL_TIMEOUT_SECONDS,
+        )
+    except Exception as exc:  # noqa: BLE001 - the report is stored; only alerts are lost
+        log.warning("bureau_monitoring_not_started", provider=integration.provider, error=repr(exc))
 
 
-async def _alerts(provider: Any, since: datetime) -> list[MonitoringAlert]:
+async def _alerts(
+    providers: Providers, integration: Integration, since: datetime
+) -> list[MonitoringAlert]:
+    """The integration's alerts since ``since``; a failing plugin gives none (logged)."""
     try:
-        async with asyncio.timeout(CALL_TIMEOUT_SECONDS):
-            alerts: list[MonitoringAlert] = await provider.poll_alerts(since)
-            return alerts
-    except (ProviderError, TimeoutError) as exc:
-        log.warning("bureau_alerts_unavailable", error=str(exc))
+        alerts: list[MonitoringAlert] = await call_provider(
+            providers,
+            integration,
+            lambda provider: provider.poll_alerts(since),
+            seconds=CALL_TIMEOUT_SECONDS,
+        )
+    except Exception as exc:  # noqa: BLE001 - one broken bureau costs only its alerts
+        log.warning("bureau_alerts_unavailable", provider=integration.provider, error=repr(exc))
         return []
-    finally:
-        aclose = getattr(provider, "aclose", None)
-        if aclose is not None:
-            await aclose()
+    return alerts
 
 
 async def _customers(
@@ -70,23 +85,14 @@ async def _customers(
 
 async def poll(session: AsyncSession, providers: Providers, now: datetime) -> int:
     """Raise ``bureau_alert`` for each alert of the tenant's monitoring bureaus; how many."""
-    try:
-        from arplatform.credit.signals import raise_signal
-    except ImportError:  # early warning is not installed
-        return 0
     raised = 0
     rows = await session.scalars(
-        select(Integration).where(Integration.kind == "credit_bureau", Integration.enabled)
+        select(Integration).where(Integration.kind == KIND, Integration.enabled)
     )
     for integration in rows.all():
-        try:
-            provider = build_provider(providers, integration)
-        except Exception as exc:  # noqa: BLE001 - a broken plugin costs only its alerts
-            log.warning("bureau_unavailable", provider=integration.provider, error=str(exc))
-            continue
-        if not getattr(provider, "supports_monitoring", False):
-            continue
-        for alert in await _alerts(provider, now - POLL_WINDOW):
+        if not _monitors(providers, integration):
+            continue  # never built: nothing to close
+        for alert in await _alerts(providers, integration, now - POLL_WINDOW):
             facts = {
                 "alert_id": alert.alert_id,
                 "type": str(alert.type),

@@ -16,7 +16,7 @@ from arplatform.credit.policy_schema import PolicyDocument, TierRules
 from arplatform.customers.models import Customer
 from arplatform.db.base import utcnow
 
-SYSTEM_ACTOR = "system"
+SYSTEM_ACTOR = "system:credit"
 
 
 class PolicyStatus(StrEnum):

@@ -9,7 +9,7 @@ no bureau is called.
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 import msgspec
 from sqlalchemy import select
@@ -19,8 +19,9 @@ from arplatform.api.etag import check_if_match
 from arplatform.api.pagination import fetch_one, fetch_page
 from arplatform.api.problems import Conflict, FieldError, InvalidInput
 from arplatform.credit import changes
-from arplatform.credit.inputs import gather_all, tier_caps
-from arplatform.credit.models import CreditPolicy
+from arplatform.credit.approvals import ApprovalKind, supersede_pending
+from arplatform.credit.inputs import gather_all, missing_rates, tier_caps
+from arplatform.credit.models import CreditAssessment, CreditPolicy
 from arplatform.credit.policies import (
     PolicyStatus,
     document_of,
@@ -99,10 +100,13 @@ async def evaluate(
     snapshot = await gather_all(session, document, as_of)
     result = []
     for customer in snapshot.customers:
-        inputs = snapshot.inputs[customer.id]
+        report = snapshot.reports.get(customer.id)
+        missing = missing_rates(document, customer.currency, report, snapshot.rates)
         caps = tier_caps(document, customer.currency, snapshot.rates)
-        outcome = decide(inputs, document, customer.currency, caps)
-        result.append(changes.plan_change(customer, outcome, inputs.behaviour.open_receivables))
+        outcome = decide(snapshot.inputs[customer.id], document, customer.currency, caps)
+        limit = customer.credit_limit if missing else outcome.limit
+        exposure = snapshot.exposures.of(customer, limit)
+        result.append(changes.plan_change(customer, outcome, exposure, missing))
     return result
 
 
@@ -116,12 +120,14 @@ async def simulate(
 
 
 async def activate(
-    session: AsyncSession, policy_id: uuid.UUID, if_match: str | None
+    session: AsyncSession, policy_id: uuid.UUID, if_match: str | None, actor: str
 ) -> tuple[CreditPolicy, date, list[changes.Change]]:
     """Make the version the active one (the previous retires) and apply its changes.
 
     The changes applied are ``evaluate``'s, i.e. what ``simulate`` showed on the
-    same data. Emits ``credit_policy.activated``.
+    same data. Each changed or flagged customer gets a decision recorded under the
+    new version; pending limit and tier requests made under the old one are
+    rejected as superseded. Emits ``credit_policy.activated``.
     """
     await ensure_active_policy(session)
     policy = await get_policy(session, policy_id)
@@ -137,10 +143,16 @@ async def activate(
         await session.flush()  # the partial unique index allows one active version
     policy.status, policy.activated_at, policy.retired_at = PolicyStatus.ACTIVE, now, None
     as_of = await today(session)
-    applied = await evaluate(session, document_of(policy), as_of)
+    document = document_of(policy)
+    applied = await evaluate(session, document, as_of)
     customers = {c.id: c for c in (await session.scalars(select(Customer))).all()}
+    note = f"superseded: policy version {policy.number} was activated"
     for change in applied:
         changes.apply(customers[change.customer_id], change)
+        if change.changed or change.missing_rates:
+            session.add(_activation_record(policy, document, change, as_of, actor))
+    for kind in (ApprovalKind.LIMIT_CHANGE, ApprovalKind.TIER_CHANGE):
+        await supersede_pending(session, None, kind, actor, note)
     await session.flush()
     emit(
         session,
@@ -151,3 +163,33 @@ async def activate(
         data={"number": policy.number, "changed": sum(c.changed for c in applied)},
     )
     return policy, as_of, applied
+
+
+def _activation_record(
+    policy: CreditPolicy, document: PolicyDocument, change: changes.Change, day: date, actor: str
+) -> CreditAssessment:
+    """The decision an activation made for one customer, with its version and reasons."""
+    tier = document.tier(change.tier_to) if change.tier_to else None
+    reasons = [f"policy version {policy.number} activated", *change.reasons]
+    if change.missing_rates:
+        reasons.append(f"kept as is: no exchange rate {', '.join(change.missing_rates)}")
+    interval = 1 if change.missing_rates or tier is None else tier.review_interval_days
+    return CreditAssessment(
+        customer_id=change.customer_id,
+        policy_id=policy.id,
+        policy_number=policy.number,
+        status="manual_review" if change.missing_rates else "decided",
+        trigger=f"policy version {policy.number} activated",
+        requested_by=actor,
+        score=change.score,
+        risk_tier=change.tier_to,
+        recommended_limit=change.limit_to,
+        currency=change.currency,
+        terms_days=change.terms_to,
+        prepayment_required=tier.prepayment_required if tier else False,
+        guarantee_required=tier.guarantee_required if tier else False,
+        next_review_on=day + timedelta(days=interval),
+        inputs={"activation": policy.number},
+        reasons=reasons,
+        created_at=utcnow(),
+    )

@@ -122,10 +122,17 @@ class CreditPolicyController(Controller):
 
     @api_post("/{credit_policy_id:uuid}/activate", roles={Role.ADMIN}, errors=[409], **ACTION)
     async def activate_policy(
-        self, session: DbSession, credit_policy_id: FromPath[uuid.UUID], if_match: IfMatch = None
+        self,
+        request: Request[Any, Any, Any],
+        session: DbSession,
+        credit_policy_id: FromPath[uuid.UUID],
+        if_match: IfMatch = None,
     ) -> Response[ActivationOut]:
         """Make the version active (the previous one retires) and apply its changes."""
-        row, as_of, changes = await policy_service.activate(session, credit_policy_id, if_match)
+        actor = _principal(request).actor
+        row, as_of, changes = await policy_service.activate(
+            session, credit_policy_id, if_match, actor
+        )
         body = ActivationOut(
             policy=views.policy_out(row), applied=views.simulation_out(row, as_of, changes)
         )
@@ -297,8 +304,14 @@ class CreditApprovalController(Controller):
         if_match: IfMatch = None,
     ) -> Response[ApprovalOut]:
         """Approve a pending request; a limit or tier change is applied to the customer."""
+        principal = _principal(request)
         row = await approvals.decide(
-            session, approval_id, approve=True, actor=_principal(request).actor, if_match=if_match
+            session,
+            approval_id,
+            approve=True,
+            actor=principal.actor,
+            roles=principal.roles,
+            if_match=if_match,
         )
         return versioned_response(views.approval_out(row), row.version)
 
@@ -311,7 +324,13 @@ class CreditApprovalController(Controller):
         if_match: IfMatch = None,
     ) -> Response[ApprovalOut]:
         """Reject a pending request; nothing changes on the customer."""
+        principal = _principal(request)
         row = await approvals.decide(
-            session, approval_id, approve=False, actor=_principal(request).actor, if_match=if_match
+            session,
+            approval_id,
+            approve=False,
+            actor=principal.actor,
+            roles=principal.roles,
+            if_match=if_match,
         )
         return versioned_response(views.approval_out(row), row.version)

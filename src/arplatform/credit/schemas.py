@@ -58,13 +58,17 @@ class CustomerChangeOut(msgspec.Struct, frozen=True, kw_only=True):
     currency: str
     score: int
     tier_from: str | None
-    tier_to: str
+    tier_to: str | None
     limit_from: str | None
-    limit_to: str
+    limit_to: str | None
     terms_from: int | None
-    terms_to: int
-    open_receivables: str
+    terms_to: int | None
+    #: Exposure as the check at issue computes it, in ``exposure_currency`` (None: no rate).
+    exposure: str | None
+    exposure_currency: str | None
     over_limit: bool
+    #: Conversions without an FX rate ("EUR→USD"): the customer keeps what it has.
+    missing_rates: list[str]
 
 
 class SimulationOut(msgspec.Struct, frozen=True, kw_only=True):
@@ -78,6 +82,8 @@ class SimulationOut(msgspec.Struct, frozen=True, kw_only=True):
     limit_changes: int
     terms_changes: int
     over_new_limit: int
+    #: Customers left unchanged because an FX rate is missing (listed in ``changes``).
+    missing_rates: int
     changes: list[CustomerChangeOut]
 
 

@@ -39,6 +39,7 @@ def policy_out(row: CreditPolicy) -> PolicyOut:
 
 def change_out(change: Change) -> CustomerChangeOut:
     currency = change.currency
+    exposure = change.exposure
     return CustomerChangeOut(
         customer_id=change.customer_id,
         legal_name=change.legal_name,
@@ -46,20 +47,20 @@ def change_out(change: Change) -> CustomerChangeOut:
         score=change.score,
         tier_from=change.tier_from,
         tier_to=change.tier_to,
-        limit_from=None
-        if change.limit_from is None
-        else format_amount(change.limit_from, currency),
-        limit_to=format_amount(change.limit_to, currency),
+        limit_from=_amount(change.limit_from, currency),
+        limit_to=_amount(change.limit_to, currency),
         terms_from=change.terms_from,
         terms_to=change.terms_to,
-        open_receivables=format_amount(change.open_receivables, currency),
+        exposure=None if exposure is None else format_amount(exposure.total, exposure.currency),
+        exposure_currency=None if exposure is None else exposure.currency,
         over_limit=change.over_limit,
+        missing_rates=list(change.missing_rates),
     )
 
 
 def simulation_out(policy: CreditPolicy, as_of: date, changes: list[Change]) -> SimulationOut:
     """Counts over every customer; the list holds only customers that change or are over."""
-    listed = [c for c in changes if c.changed or c.over_limit]
+    listed = [c for c in changes if c.changed or c.over_limit or c.missing_rates]
     return SimulationOut(
         policy_id=policy.id,
         number=policy.number,
@@ -69,6 +70,7 @@ def simulation_out(policy: CreditPolicy, as_of: date, changes: list[Change]) -> 
         limit_changes=sum(c.limit_from != c.limit_to for c in changes),
         terms_changes=sum(c.terms_from != c.terms_to for c in changes),
         over_new_limit=sum(c.over_limit for c in changes),
+        missing_rates=sum(bool(c.missing_rates) for c in changes),
         changes=[change_out(c) for c in listed],
     )
 

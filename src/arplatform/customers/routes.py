@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Response
+from litestar import Controller, Request, Response
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from arplatform.api.conventions import (
@@ -22,7 +22,7 @@ from arplatform.api.conventions import (
 from arplatform.api.etag import versioned_response
 from arplatform.api.pagination import Cursor, Limit
 from arplatform.api.types import REFERENCE_PATTERN, CountryCode
-from arplatform.auth.tokens import Role
+from arplatform.auth.tokens import Principal, Role
 from arplatform.customers import service
 from arplatform.customers.models import Customer
 from arplatform.customers.schemas import CustomerCreate, CustomerOut, CustomerUpdate
@@ -35,6 +35,11 @@ class CustomerPage(msgspec.Struct, frozen=True):
 
     data: list[CustomerOut]
     next_cursor: str | None
+
+
+def _roles(request: Request[Any, Any, Any]) -> frozenset[Role]:
+    principal: Principal = request.scope["user"]
+    return principal.roles
 
 
 def _respond(customer: Customer, *, created: bool = False) -> Response[CustomerOut]:
@@ -54,12 +59,18 @@ class CustomerController(Controller):
     @api_post("/", roles=EDITORS, errors=[409, 422], idempotent=True, etag=True, status_code=201)
     async def create_customer(
         self,
+        request: Request[Any, Any, Any],
         session: DbSession,
         data: JSONBody[CustomerCreate],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[CustomerOut]:
-        """Create a customer."""
-        return _respond(await service.create_customer(session, data), created=True)
+        """Create a customer.
+
+        ``credit_limit``, ``risk_tier`` and ``payment_terms`` need a credit manager
+        (a limit up to its authority) or an admin; a collector gets 403.
+        """
+        customer = await service.create_customer(session, data, _roles(request))
+        return _respond(customer, created=True)
 
     @api_get("/", roles=ALL_ROLES)
     async def list_customers(
@@ -88,13 +99,20 @@ class CustomerController(Controller):
     @api_patch("/{customer_id:uuid}", roles=EDITORS, errors=[409, 422], etag=True)
     async def update_customer(
         self,
+        request: Request[Any, Any, Any],
         session: DbSession,
         customer_id: FromPath[uuid.UUID],
         data: JSONBody[CustomerUpdate],
         if_match: IfMatch = None,
     ) -> Response[CustomerOut]:
-        """Change a customer; send the ETag you read as If-Match to avoid lost updates."""
-        customer = await service.update_customer(session, customer_id, data, if_match)
+        """Change a customer; send the ETag you read as If-Match to avoid lost updates.
+
+        Changing ``credit_limit``, ``risk_tier`` or ``payment_terms`` needs the
+        authority ``POST /v1/customers`` describes (403 otherwise).
+        """
+        customer = await service.update_customer(
+            session, customer_id, data, if_match, _roles(request)
+        )
         return _respond(customer)
 
     @api_delete("/{customer_id:uuid}", roles={Role.ADMIN, Role.CREDIT_MANAGER}, errors=[409])

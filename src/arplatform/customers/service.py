@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from arplatform.api.etag import check_if_match
 from arplatform.api.pagination import fetch_one, fetch_page
 from arplatform.api.problems import Conflict, FieldError, InvalidInput
+from arplatform.auth.tokens import Role
+from arplatform.credit.approvals import CREDIT_FIELDS, check_credit_fields
 from arplatform.customers.identifiers import (
     IdentifierError,
     normalise_registration,
@@ -103,9 +105,24 @@ async def _ensure_ref_free(session: AsyncSession, ref: str | None, own: uuid.UUI
         raise Conflict(f"Another customer already has external_ref {ref!r}")
 
 
-async def create_customer(session: AsyncSession, data: CustomerCreate) -> Customer:
+async def _check_authority(
+    session: AsyncSession, roles: frozenset[Role] | None, currency: str, changed: dict[str, Any]
+) -> None:
+    """Credit limit, risk tier and terms only within the caller's authority (403).
+
+    ``roles`` None: a trusted internal caller (imports, seeding), not an API client.
+    """
+    if roles is not None:
+        await check_credit_fields(session, roles, currency, changed)
+
+
+async def create_customer(
+    session: AsyncSession, data: CustomerCreate, roles: frozenset[Role] | None = None
+) -> Customer:
     """Add a customer; ``customer.created`` is emitted with it."""
     values = _checked(_plain(msgspec.structs.asdict(data)))
+    credit = {k: values[k] for k in CREDIT_FIELDS if values.get(k) is not None}
+    await _check_authority(session, roles, values["currency"], credit)
     await _ensure_ref_free(session, values["external_ref"], None)
     customer = Customer(**values)
     session.add(customer)
@@ -119,7 +136,11 @@ async def get_customer(session: AsyncSession, customer_id: uuid.UUID) -> Custome
 
 
 async def update_customer(
-    session: AsyncSession, customer_id: uuid.UUID, data: CustomerUpdate, if_match: str | None
+    session: AsyncSession,
+    customer_id: uuid.UUID,
+    data: CustomerUpdate,
+    if_match: str | None,
+    roles: frozenset[Role] | None = None,
 ) -> Customer:
     """Change the given fields of a customer at the version the caller last read."""
     customer = await get_customer(session, customer_id)
@@ -129,6 +150,10 @@ async def update_customer(
     if isinstance(current["credit_limit"], Decimal):
         current["credit_limit"] = format_amount(current["credit_limit"], customer.currency)
     merged = _checked({**current, **_plain(changes)})
+    credit = {
+        k: merged[k] for k in CREDIT_FIELDS if k in changes and merged[k] != getattr(customer, k)
+    }
+    await _check_authority(session, roles, merged["currency"], credit)
     await _ensure_ref_free(session, merged["external_ref"], customer.id)
     for key in changes:
         setattr(customer, key, merged[key])

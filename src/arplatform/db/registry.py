@@ -14,7 +14,13 @@ from arplatform.collections.models import (
     PlanItem,
     PromiseInvoice,
 )
-from arplatform.credit.models import ApprovalRequest, CreditAssessment, CreditPolicy, CreditReport
+from arplatform.credit.models import (
+    ApprovalRequest,
+    BureauOrder,
+    CreditAssessment,
+    CreditPolicy,
+    CreditReport,
+)
 from arplatform.credit.watch_models import Commitment, CountryRisk, CreditAlert, FxRate
 from arplatform.customers.models import Customer
 from arplatform.db.base import Base
@@ -58,6 +64,7 @@ MODELS = (
     CreditAlert,
     FxRate,
     ApprovalRequest,
+    BureauOrder,
     CreditAssessment,
     CreditPolicy,
     CreditReport,

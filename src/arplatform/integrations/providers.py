@@ -56,16 +56,26 @@ async def call_provider(
 ) -> T:
     """Build the integration's provider, ``call`` it within ``seconds``, close it.
 
-    Providers holding a client expose ``aclose``; it runs whatever ``call`` did.
+    Providers holding a client expose ``aclose``; it runs whatever ``call`` did,
+    and a failing ``aclose`` is logged, never raised over ``call``'s result or error.
     """
     provider = build_provider(providers, integration)
     try:
         async with asyncio.timeout(seconds):
             return await call(provider)
     finally:
-        aclose = getattr(provider, "aclose", None)
-        if aclose is not None:
-            await aclose()
+        await close_quietly(provider, integration.provider)
+
+
+async def close_quietly(provider: Any, key: str) -> None:
+    """Close a provider's client if it has one; a failure to close is only logged."""
+    aclose = getattr(provider, "aclose", None)
+    if aclose is None:
+        return
+    try:
+        await aclose()
+    except Exception as exc:  # noqa: BLE001 - closing must not turn a result into an error
+        log.warning("provider_close_failed", provider=key, error=repr(exc))
 
 
 async def notification_channel(

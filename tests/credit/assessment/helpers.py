@@ -9,7 +9,10 @@ from typing import Any
 from arplatform.auth.tokens import Role
 from tests.support import CUSTOMER, Api, TenantHandle
 
-TODAY = date(2026, 11, 27)
+
+def today() -> date:
+    """Yesterday by the real clock: a day every tenant's clock has reached, whatever its zone."""
+    return date.today() - timedelta(days=1)
 
 
 def post(api: Api, tenant: TenantHandle, path: str, body: Any, role: Role = Role.ADMIN) -> Any:
@@ -41,7 +44,7 @@ def paid_invoice(
         },
     )
     if days_late is not None:
-        paid_on = min(due + timedelta(days=days_late), TODAY)
+        paid_on = min(due + timedelta(days=days_late), today())
         post(
             api,
             tenant,
@@ -60,7 +63,7 @@ def history(
 ) -> None:
     """``count`` monthly invoices of 1,000.00 over the last months, each paid so late."""
     for month in range(count):
-        issued = TODAY - timedelta(days=60 + 30 * month)
+        issued = today() - timedelta(days=60 + 30 * month)
         paid_invoice(api, tenant, customer_id, issued=issued, days_late=days_late, price="1000.00")
 
 

@@ -61,6 +61,13 @@ class MonitoringPlugin:
         return [MonitoringBureau]
 
 
+@pytest.fixture(autouse=True)
+def _nothing_watched() -> Iterator[None]:
+    WATCHED.clear()
+    yield
+    WATCHED.clear()
+
+
 @pytest.fixture
 def monitoring_api(sqlite_settings: Settings) -> Iterator[Api]:
     app = create_app(sqlite_settings, plugins=[MonitoringPlugin()], run_embedded_jobs=False)

@@ -115,7 +115,13 @@ def test_past_decisions_keep_their_version_and_reasons(api: Api) -> None:
     listed = api.client.get(
         f"/v1/customers/{late['id']}/assessments", headers=tenant.headers(Role.VIEWER)
     ).json()["data"]
-    assert [a["id"] for a in listed] == [before["id"], after["id"]]
+    assert [a["id"] for a in listed] == [before["id"], listed[1]["id"], after["id"]]
+    activation = listed[1]  # the activation recorded its decision for the changed customer
+    assert (activation["policy_version"], activation["trigger"]) == (
+        2,
+        "policy version 2 activated",
+    )
+    assert activation["reasons"][0] == "policy version 2 activated"
     assert listed[0] == before  # the old decision is exactly as it was
     one = api.client.get(f"/v1/credit-assessments/{before['id']}", headers=tenant.headers())
     assert one.json() == before

@@ -47,7 +47,7 @@ def test_due_reviews_are_queued_once_and_reassessed(api: Api) -> None:
     due, later = customer(api, tenant), customer(api, tenant)
     first = assess(api, tenant, due["id"])
     assess(api, tenant, later["id"])
-    assert date.fromisoformat(first["next_review_on"]) > date(2026, 11, 27)
+    assert date.fromisoformat(first["next_review_on"]) > date.today()
 
     async def make_due() -> None:
         async with api.app.state.db.session(tenant.tenant_id) as session, session.begin():
@@ -61,6 +61,11 @@ def test_due_reviews_are_queued_once_and_reassessed(api: Api) -> None:
     _run(api, tenant, review_tenant, {})
     _run(api, tenant, review_tenant, {})  # the hourly fan-out runs again: nothing new
     assert _queued(api, tenant) == [{"customer_id": due["id"], "reason": "scheduled review"}]
+    never = customer(api, tenant)  # never assessed: scheduled at the next fan-out
+    _run(api, tenant, review_tenant, {})
+    assert sorted(q["customer_id"] for q in _queued(api, tenant)) == sorted(
+        [due["id"], never["id"]]
+    )
 
     _run(api, tenant, assess_customer, {"customer_id": due["id"], "reason": "scheduled review"})
     listed = api.client.get(
