@@ -176,3 +176,43 @@ def test_a_credit_hold_level_blocks_new_invoices_and_is_announced(api: Api) -> N
     refused = api.client.post("/v1/invoices", json=invoice_body(customer["id"]), headers=headers)
     assert refused.status_code == 409, refused.text
     assert "credit hold" in refused.json()["detail"]
+
+
+def test_a_tier_follows_the_plan_its_credit_policy_names(api: Api) -> None:
+    tenant = api.new_tenant()
+    headers = tenant.headers()
+    hold = {"name": "Watch hold", "offset_days": 5, "actions": ["formal_notice"],
+            "channels": ["email"], "template": "formal_notice"}  # fmt: skip
+    named = api.client.post(
+        "/v1/dunning-plans", json={"name": "Watch ladder", "levels": [hold]}, headers=headers
+    )
+    assert named.status_code == 201, named.text
+    draft = api.client.post("/v1/credit-policies", json={}, headers=headers).json()
+    document = draft["document"]
+    for tier in document["tiers"]:
+        if tier["name"] == "watch":
+            tier["dunning_plan"] = "Watch ladder"
+    url = f"/v1/credit-policies/{draft['id']}"
+    changed = api.client.patch(
+        url, json={"document": document}, headers={**headers, "If-Match": '"1"'}
+    )
+    assert changed.status_code == 200, changed.text
+    assert api.client.post(f"{url}/activate", headers=headers).status_code == 200
+    due = "2026-11-02"
+    watched, standard = (
+        api.client.post(
+            "/v1/customers", json={**CUSTOMER, "risk_tier": tier}, headers=headers
+        ).json()["id"]
+        for tier in ("watch", "standard")
+    )
+    for customer_id in (watched, standard):
+        body = invoice_body(customer_id, due_date=due)
+        assert api.client.post("/v1/invoices", json=body, headers=headers).status_code == 201
+
+    run = api.client.post(
+        "/v1/dunning-runs", json={"as_of": "2026-11-09", "dry_run": True}, headers=headers
+    )
+
+    levels = {c["customer_id"]: c["level_name"] for c in run.json()["communications"]}
+    assert levels[watched] == "Watch hold"
+    assert levels[standard] != "Watch hold"

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from arplatform.api.problems import FieldError, InvalidInput
 from arplatform.bounds import EARLIEST
+from arplatform.credit.policies import active_policy
 from arplatform.dunning.models import CustomerDunning, DunningItem, DunningPlan, DunningSettings
 from arplatform.dunning.rules import Anchor, ItemState, Ladder, Level, default_levels
 from arplatform.dunning.templates import TEMPLATE_NAMES
@@ -127,8 +128,27 @@ class PlanBook:
         return max([0, *offsets])
 
 
+async def _policy_tiers(
+    session: AsyncSession, plans: dict[uuid.UUID, DunningPlan]
+) -> dict[str, uuid.UUID]:
+    """The plans the active credit policy names for its tiers; they win over a plan's tier."""
+    policy = await active_policy(session)
+    if policy is None:
+        return {}
+    by_name = {plan.name: plan.id for plan in plans.values()}
+    return {
+        tier.name: by_name[tier.dunning_plan]
+        for tier in policy.document.tiers
+        if tier.dunning_plan in by_name
+    }
+
+
 async def plan_book(session: AsyncSession) -> PlanBook:
-    """Load the plans and the customers' overrides (small tables: read whole)."""
+    """Load the plans and the customers' overrides (small tables: read whole).
+
+    A tier follows the plan the active credit policy names for it, else the plan
+    created for that tier, else the default plan.
+    """
     tenant = await session.get(Tenant, session.info["tenant_id"])
     country = tenant.country if tenant is not None else "ZZ"
     plans = {plan.id: plan for plan in (await session.scalars(select(DunningPlan))).all()}
@@ -138,7 +158,10 @@ async def plan_book(session: AsyncSession) -> PlanBook:
         plans=plans,
         ladders={plan_id: ladder_of(plan, country) for plan_id, plan in plans.items()},
         default_id=default_id,
-        by_tier={plan.risk_tier: plan.id for plan in plans.values() if plan.risk_tier},
+        by_tier={
+            **{plan.risk_tier: plan.id for plan in plans.values() if plan.risk_tier},
+            **await _policy_tiers(session, plans),
+        },
         by_customer={row.customer_id: row.plan_id for row in overrides if row.plan_id},
         excluded_customers=frozenset(row.customer_id for row in overrides if row.excluded),
     )
