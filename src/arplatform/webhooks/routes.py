@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 import msgspec
 from litestar import Controller, Request, Response
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from arplatform.api.conventions import (
     DbSession,
@@ -236,8 +236,8 @@ class WebhookEndpointController(Controller):
         webhook_endpoint_id: FromPath[uuid.UUID],
         limit: Limit = 50,
         cursor: Cursor = None,
-        outcome: Outcome | None = None,
-        event_id: uuid.UUID | None = None,
+        outcome: FromQuery[Outcome | None] = None,
+        event_id: FromQuery[uuid.UUID | None] = None,
     ) -> WebhookAttemptPage:
         """The delivery log, newest first: attempt, status code, latency, error class; never
         a body. Filter by ``outcome`` or by the event delivered."""
