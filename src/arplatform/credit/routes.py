@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response
 from litestar.params import FromPath, FromQuery, JSONBody
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from arplatform.api.conventions import (
     ALL_ROLES,
@@ -137,6 +138,26 @@ class CreditPolicyController(Controller):
             policy=views.policy_out(row), applied=views.simulation_out(row, as_of, changes)
         )
         return versioned_response(body, row.version)
+
+
+async def _decide(
+    request: Request[Any, Any, Any],
+    session: AsyncSession,
+    approval_id: uuid.UUID,
+    if_match: str | None,
+    *,
+    approve: bool,
+) -> Response[ApprovalOut]:
+    principal = _principal(request)
+    row = await approvals.decide(
+        session,
+        approval_id,
+        approve=approve,
+        actor=principal.actor,
+        roles=principal.roles,
+        if_match=if_match,
+    )
+    return versioned_response(views.approval_out(row), row.version)
 
 
 def _providers(request: Request[Any, Any, Any]) -> Providers:
@@ -304,16 +325,7 @@ class CreditApprovalController(Controller):
         if_match: IfMatch = None,
     ) -> Response[ApprovalOut]:
         """Approve a pending request; a limit or tier change is applied to the customer."""
-        principal = _principal(request)
-        row = await approvals.decide(
-            session,
-            approval_id,
-            approve=True,
-            actor=principal.actor,
-            roles=principal.roles,
-            if_match=if_match,
-        )
-        return versioned_response(views.approval_out(row), row.version)
+        return await _decide(request, session, approval_id, if_match, approve=True)
 
     @api_post("/{approval_id:uuid}/reject", roles=MANAGERS, errors=[409], **ACTION)
     async def reject(
@@ -324,13 +336,4 @@ class CreditApprovalController(Controller):
         if_match: IfMatch = None,
     ) -> Response[ApprovalOut]:
         """Reject a pending request; nothing changes on the customer."""
-        principal = _principal(request)
-        row = await approvals.decide(
-            session,
-            approval_id,
-            approve=False,
-            actor=principal.actor,
-            roles=principal.roles,
-            if_match=if_match,
-        )
-        return versioned_response(views.approval_out(row), row.version)
+        return await _decide(request, session, approval_id, if_match, approve=False)

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arplatform.credit.approvals import ApprovalKind, request_approval
-from arplatform.credit.policies import ActivePolicy, active_policy
+from arplatform.credit.policies import SYSTEM_ACTOR, ActivePolicy, active_policy
 from arplatform.credit.policy_schema import (
     DEFAULT_SIGNALS,
     PolicyDocument,
@@ -32,7 +32,6 @@ from arplatform.events.service import emit
 from arplatform.jobs.outbox import enqueue
 
 ASSESS_JOB = "credit.assess"
-SYSTEM_ACTOR = "system"
 #: Alert states that still count as the customer's alert for a signal.
 ACTIVE_STATES = ("open", "acknowledged")
 
