@@ -36,9 +36,8 @@ def sqlite_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return settings
 
 
-@pytest.fixture(scope="session")
-def postgres_settings() -> Iterator[Settings]:
-    """A fresh database owned by a migration role; the app connects as a plain role."""
+def _fresh_postgres() -> Iterator[Settings]:
+    """A new database owned by a migration role, migrated; the app connects as a plain role."""
     require_service("PostgreSQL", PG_HOST, PG_PORT)
     database = f"arp_test_{uuid.uuid4().hex[:10]}"
     roles = f"""
@@ -56,6 +55,19 @@ def postgres_settings() -> Iterator[Settings]:
     upgrade(settings)
     yield settings
     asyncio.run(_pg_admin([f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"]))
+
+
+@pytest.fixture(scope="session")
+def postgres_settings() -> Iterator[Settings]:
+    """The session's PostgreSQL database, shared by the tests that use it."""
+    yield from _fresh_postgres()
+
+
+@pytest.fixture
+def own_postgres_settings() -> Iterator[Settings]:
+    """A PostgreSQL database of this test alone: for tests whose relay must see only their own
+    outbox rows (the shared database holds other tests' undelivered messages)."""
+    yield from _fresh_postgres()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -29,14 +29,14 @@ pytestmark = [pytest.mark.postgres, pytest.mark.broker]
 
 
 def test_write_survives_broker_outage_and_is_published_once(
-    postgres_settings: Settings, broker_target: BrokerTarget, broker_proxy: TcpProxy
+    own_postgres_settings: Settings, broker_target: BrokerTarget, broker_proxy: TcpProxy
 ) -> None:
     """Broker down: the POST still answers 201 and its outbox row stays pending with the error;
     broker back: the relay delivers, a worker publishes the event once, and a redelivery of the
     same message id changes nothing."""
     settings = make_settings(
-        postgres_settings.database_url,
-        migration_url=postgres_settings.migration_database_url,
+        own_postgres_settings.database_url,
+        migration_url=own_postgres_settings.migration_database_url,
         broker_url=broker_target.url(broker_proxy.port),
     )
     broker_proxy.stop()
@@ -64,8 +64,8 @@ def test_write_survives_broker_outage_and_is_published_once(
         wait_until(dispatched, timeout=20, what="the relay to deliver after the outage")
 
         worker_settings = make_settings(
-            postgres_settings.database_url,
-            migration_url=postgres_settings.migration_database_url,
+            own_postgres_settings.database_url,
+            migration_url=own_postgres_settings.migration_database_url,
             broker_url=broker_target.url(),
         )
         runtime = JobRuntime(worker_settings)

@@ -87,9 +87,9 @@ def test_rolled_back_sends_nothing_committed_is_delivered(backend_settings: Sett
 @pytest.mark.postgres
 @pytest.mark.broker
 def test_committed_while_the_broker_is_down_is_delivered_later(
-    postgres_settings: Settings, broker_target: BrokerTarget, broker_proxy: TcpProxy
+    own_postgres_settings: Settings, broker_target: BrokerTarget, broker_proxy: TcpProxy
 ) -> None:
-    settings = _hook_settings(postgres_settings, broker_target.url(broker_proxy.port))
+    settings = _hook_settings(own_postgres_settings, broker_target.url(broker_proxy.port))
     broker_proxy.stop()
     with Receiver() as receiver, running_api(settings) as api:
         tenant = api.new_tenant()
@@ -106,7 +106,7 @@ def test_committed_while_the_broker_is_down_is_delivered_later(
 
         wait_until(failed_send, timeout=20, what="a failed send to the broker")
         broker_proxy.start()
-        runtime = JobRuntime(_hook_settings(postgres_settings, broker_target.url()))
+        runtime = JobRuntime(_hook_settings(own_postgres_settings, broker_target.url()))
         broker = build_broker(runtime.settings, runtime, broker_target.jobs)
         worker, _ = start_worker(broker, threads=2)
         try:
