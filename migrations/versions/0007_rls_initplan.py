@@ -19,6 +19,8 @@ down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+#: The expression as this revision wrote it (0012 relaxed the visibility half).
+ONCE_PER_STATEMENT = f"tenant_id = (SELECT {rls.SETTING})"
 POLICY_TABLES = sa.text(
     "SELECT tablename FROM pg_policies WHERE schemaname = current_schema() AND policyname = :name"
 )
@@ -29,7 +31,10 @@ def upgrade() -> None:
     if bind.dialect.name != "postgresql":
         return
     for table in bind.execute(POLICY_TABLES, {"name": rls.POLICY}).scalars().all():
-        for statement in rls.alter_statements(table):
+        rewrite = rls.alter_statements(
+            table, visible=ONCE_PER_STATEMENT, writable=ONCE_PER_STATEMENT
+        )
+        for statement in rewrite:
             op.execute(statement)
 
 

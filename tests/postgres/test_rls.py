@@ -205,21 +205,43 @@ def test_tenant_setting_is_transaction_local(seeded: Seeded) -> None:
 
 
 def test_policies_read_the_tenant_once_per_statement(seeded: Seeded) -> None:
-    """Every tenant table's policy reads the setting in an InitPlan, not once per row."""
+    """A tenant query compares the setting once (a One-Time Filter), never per row, and may
+    still run with parallel workers; writes check new rows through an InitPlan."""
     a = seeded.a.tenant_id
     quals = text(
         "SELECT tablename, qual, with_check FROM pg_policies WHERE policyname = 'tenant_isolation'"
     )
+    # A parallel scan even of the seed's few rows, so that the plan shows whether it may be.
+    eager = (
+        "SET LOCAL parallel_setup_cost = 0; SET LOCAL parallel_tuple_cost = 0;"
+        " SET LOCAL min_parallel_table_scan_size = 0; SET LOCAL enable_indexscan = off;"
+        " SET LOCAL enable_indexonlyscan = off; SET LOCAL enable_bitmapscan = off"
+    )
 
-    async def work(db: Database) -> tuple[dict[str, tuple[str, str]], str]:
-        async with db.session(a) as session:
+    async def work(db: Database) -> tuple[dict[str, tuple[str, str]], str, str]:
+        sent: list[tuple[str, Any]] = []
+
+        @event.listens_for(db.engine.sync_engine, "before_cursor_execute")
+        def _record(_conn: Any, _cursor: Any, statement: str, params: Any, *_args: Any) -> None:
+            sent.append((statement, params))
+
+        async with db.session(a) as session, session.begin():
             policies = {row[0]: (row[1], row[2]) for row in (await session.execute(quals)).all()}
-            plan = "\n".join(
-                (await session.scalars(text("EXPLAIN SELECT count(*) FROM customers"))).all()
+            for setting in eager.split(";"):
+                await session.execute(text(setting))
+            await session.scalar(select(func.count()).select_from(Customer))
+            statement, params = sent[-1]  # as the session sent it, with its tenant condition
+            connection = await session.connection()
+            read = await connection.exec_driver_sql(f"EXPLAIN {statement}", params)
+            write = await session.scalars(
+                text(f"EXPLAIN {RAW_CUSTOMER}"), {"owner": a, "id": uuid.uuid4()}
             )
-            return policies, plan
+            return policies, "\n".join(r[0] for r in read.all()), "\n".join(write.all())
 
-    policies, plan = with_database(seeded.settings.database_url, work)
+    policies, read, write = with_database(seeded.settings.database_url, work)
     assert set(policies) == set(tenant_tables())
-    assert all("SELECT" in q and "SELECT" in c for q, c in policies.values()), policies
-    assert "InitPlan" in plan, plan
+    assert all("SELECT" not in q and "SELECT" in c for q, c in policies.values()), policies
+    assert "One-Time Filter" in read and "Gather" in read, read
+    [scan] = [line for line in read.splitlines() if "Filter: (tenant_id" in line]
+    assert "current_setting" not in scan, read
+    assert "InitPlan" in write, write

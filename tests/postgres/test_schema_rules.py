@@ -122,10 +122,10 @@ def test_scope_rules_catch_each_violation() -> None:
 
 # --- the same rules, as PostgreSQL enforces them ----------------------------------------
 
-# Read once per statement (an InitPlan): see arplatform.db.rls.
-_CURRENT_TENANT = (
-    "tenant_id=(SELECT(NULLIF(current_setting('app.tenant_id',true),''))::uuidAS\"nullif\")"
-)
+# See arplatform.db.rls: reads compare the setting as a plain expression, writes through a
+# sub-select (read once per statement).
+_VISIBLE = "tenant_id=(NULLIF(current_setting('app.tenant_id',true),''))::uuid"
+_WRITABLE = "tenant_id=(SELECT(NULLIF(current_setting('app.tenant_id',true),''))::uuidAS\"nullif\")"
 
 
 def _normalised(expression: str | None) -> str:
@@ -181,8 +181,8 @@ def test_every_tenant_table_has_the_tenant_policy(postgres_settings: Settings) -
         assert policy["polcmd"] == "*", policy
         assert policy["polpermissive"] is True, policy
         assert policy["polroles"] == "0", policy  # PUBLIC: every role
-        assert _normalised(str(policy["using_expr"])) == _CURRENT_TENANT, policy
-        assert _normalised(str(policy["check_expr"])) == _CURRENT_TENANT, policy
+        assert _normalised(str(policy["using_expr"])) == _VISIBLE, policy
+        assert _normalised(str(policy["check_expr"])) == _WRITABLE, policy
 
 
 @pytest.mark.postgres
