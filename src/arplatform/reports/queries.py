@@ -121,7 +121,11 @@ def open_items(
 
 def bucket_sums(items: CTE, boundaries: Sequence[date]) -> list[ColumnElement[Any]]:
     """One sum per bucket: bucket ``i`` holds what is due on or after ``boundaries[i]``
-    and before ``boundaries[i - 1]``; the last bucket holds everything older."""
+    and before ``boundaries[i - 1]``; the last bucket holds everything older.
+
+    Typed BIGINT: PostgreSQL's ``sum(bigint)`` is a numeric, which the driver would
+    decode into a Decimal per cell (an overflow raises rather than rounds).
+    """
     due, amount = items.c.due_date, items.c.open
     sums: list[ColumnElement[Any]] = []
     for i in range(len(boundaries) + 1):
@@ -130,5 +134,6 @@ def bucket_sums(items: CTE, boundaries: Sequence[date]) -> list[ColumnElement[An
             conditions.append(due >= boundaries[i])
         if i > 0:
             conditions.append(due < boundaries[i - 1])
-        sums.append(func.sum(case((and_(*conditions), amount), else_=ZERO)).label(f"b{i}"))
+        bucket = func.sum(case((and_(*conditions), amount), else_=ZERO))
+        sums.append(cast(bucket, BigInteger).label(f"b{i}"))
     return sums

@@ -131,7 +131,11 @@ def stored_formatter(places: int) -> Callable[[int], str]:
     half = scale // 2  # rest * 2 >= scale <=> rest >= scale / 2 (scale is 1 or even)
     width = places + 1
 
+    zero = "0." + "0" * places if places else "0"
+
     def fmt(stored: int) -> str:
+        if not stored:
+            return zero
         units = (abs(stored) + half) // scale
         digits = str(units)
         if places:

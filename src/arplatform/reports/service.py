@@ -11,11 +11,13 @@ from typing import Any
 
 from sqlalchemy import (
     CTE,
+    BigInteger,
     Integer,
     Select,
     String,
     and_,
     case,
+    cast,
     func,
     literal,
     null,
@@ -112,7 +114,7 @@ async def aging(
             items.c.currency,
             items.c.customer_id,
             *sums,
-            func.sum(items.c.open).label("total"),
+            cast(func.sum(items.c.open), BigInteger).label("total"),
             func.count().label("items"),
         )
         .group_by(items.c.currency, items.c.customer_id)
