@@ -30,6 +30,7 @@ class ApprovalKind(StrEnum):
     LIMIT_CHANGE = "limit_change"
     TIER_CHANGE = "tier_change"
     INVOICE_OVER_LIMIT = "invoice_over_limit"
+    INVOICE_OVER_TERMS = "invoice_over_terms"
 
 
 class ApprovalStatus(StrEnum):
@@ -37,6 +38,9 @@ class ApprovalStatus(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
 
+
+#: Requests to issue one invoice: approving them changes no customer.
+INVOICE_KINDS = frozenset({ApprovalKind.INVOICE_OVER_LIMIT, ApprovalKind.INVOICE_OVER_TERMS})
 
 #: Roles that may decide approval requests.
 APPROVERS = frozenset({Role.ADMIN, Role.CREDIT_MANAGER})
@@ -300,7 +304,7 @@ async def decide(
     if approve:
         if request.requested_by == actor:
             raise NoAuthority("Nobody approves their own request; another approver must")
-        if request.kind != ApprovalKind.INVOICE_OVER_LIMIT:
+        if request.kind not in INVOICE_KINDS:
             customer = await fetch_one(session, Customer, request.customer_id, "customer")
             await _check_applicable(session, request, customer, roles)
             apply_change(customer, request.proposed)

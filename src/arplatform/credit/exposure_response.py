@@ -21,24 +21,30 @@ CREDIT_CHECK_HEADERS = [
     ),
     ResponseHeader(
         name="Credit-Warning",
-        description="Over the credit limit: the exposure figures in words",
+        description="Over the credit limit or the tier's maximum payment terms: "
+        "the exposure figures or the terms, in words",
         documentation_only=True,
     ),
     ResponseHeader(
         name="Credit-Approval",
-        description="The id of the pending invoice_over_limit approval request",
+        description="The ids of the pending invoice_over_limit and/or invoice_over_terms "
+        "approval requests, comma-separated",
         documentation_only=True,
     ),
 ]
-PENDING_APPROVAL = "Over the credit limit: the invoice stays a draft until the approval is granted"
+PENDING_APPROVAL = (
+    "Over the credit limit or the tier's maximum terms: the invoice stays a draft "
+    "until the approval is granted"
+)
 
 
 def with_credit_verdict(verdict: Verdict | None, response: Response[T]) -> Response[T]:
     """Tell the caller what the credit check at issue said about the invoice.
 
     ``Credit-Check`` names the outcome; a warning or a pending approval adds
-    ``Credit-Warning`` (the figures in words), a pending approval also
-    ``Credit-Approval`` (the request's id) and answers 202: the invoice is a draft.
+    ``Credit-Warning`` (the figures or terms in words), a pending approval also
+    ``Credit-Approval`` (the requests' ids, comma-separated) and answers 202:
+    the invoice is a draft.
     ``verdict`` None (nothing was issued): the response is left as it is.
     """
     if verdict is None:
@@ -46,8 +52,8 @@ def with_credit_verdict(verdict: Verdict | None, response: Response[T]) -> Respo
     response.headers["Credit-Check"] = verdict.outcome.value
     if verdict.message is not None:
         response.headers["Credit-Warning"] = verdict.message.encode("ascii", "replace").decode()
-    if verdict.approval_id is not None:
-        response.headers["Credit-Approval"] = str(verdict.approval_id)
+    if verdict.approval_ids:
+        response.headers["Credit-Approval"] = ", ".join(map(str, verdict.approval_ids))
     if not verdict.may_issue:
         response.status_code = 202
     return response

@@ -265,8 +265,9 @@ async def issue(session: AsyncSession, invoice: Invoice) -> Verdict:
     """Turn a draft into an issued invoice, numbered from its series unless it has a number.
 
     The credit check refuses a customer on credit hold (409) and, over the credit
-    limit, blocks it (409), warns, or keeps it a draft while an approval is
-    pending, per the customer's tier; its verdict is returned for the response.
+    limit or the tier's maximum terms, blocks it (409), warns, or keeps it a draft
+    while an approval is pending, per the customer's tier; its verdict is
+    returned for the response.
     """
     if invoice.status != "draft":
         raise Conflict(f"Invoice {invoice.id} is {invoice.status}, not a draft")

@@ -83,8 +83,11 @@ def test_the_watch_tier_blocks(api: Api) -> None:
     tenant = api.new_tenant()
     with_default_policy(api, tenant)
     cust = buyer(api, tenant, limit="100.00", risk_tier="watch")
-    assert _issue(api, tenant, cust, "100.01").status_code == 409
-    assert _issue(api, tenant, cust, "100.00").status_code == 201
+    within_terms = {"due_date": "2026-11-16"}  # the watch tier allows 14 days at most
+    blocked = _issue(api, tenant, cust, "100.01", **within_terms)
+    assert blocked.status_code == 409
+    assert blocked.json()["type"] == "/problems/credit-limit-exceeded"
+    assert _issue(api, tenant, cust, "100.00", **within_terms).status_code == 201
 
 
 def test_a_replayed_request_repeats_the_credit_verdict(api: Api) -> None:
