@@ -10,6 +10,7 @@ outcome is recorded as a suggestion and nothing is applied).
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -38,6 +39,7 @@ from arplatform.credit.policy_schema import Signal
 from arplatform.credit.scorecard import decide
 from arplatform.credit.signals import raise_signal
 from arplatform.customers.models import Customer
+from arplatform.db.session import Database
 from arplatform.events.service import emit
 from arplatform.integrations.providers import Providers
 from arplatform.tenants.clock import tenant_today
@@ -60,7 +62,17 @@ class Status(StrEnum):
     PENDING_APPROVAL = "pending_approval"
 
 
+@dataclass(frozen=True, slots=True)
+class _Subject:
+    """What the first short transaction read: the customer, the policy, the bureau plan."""
+
+    customer: Customer
+    policy: ActivePolicy
+    plan: bureau.Plan
+
+
 async def assess(
+    database: Database,
     session: AsyncSession,
     providers: Providers,
     customer_id: uuid.UUID,
@@ -70,25 +82,52 @@ async def assess(
     roles: frozenset[Role],
     now: datetime | None = None,
 ) -> CreditAssessment:
-    """Assess the customer under the active policy and record the decision.
+    """Assess the customer under the active policy and record the decision in ``session``.
 
-    Emits ``customer.assessed``; a bureau score that dropped by the policy's
-    threshold raises the ``bureau_score_drop`` signal.
+    The bureau work comes first, in short transactions of the session's tenant
+    (``database``) with none open while a bureau is asked; ``session`` is used
+    only afterwards, for the decision (the caller commits it). Emits
+    ``customer.assessed``; a bureau score that dropped by the policy's threshold
+    raises the ``bureau_score_drop`` signal.
     """
     now = now or datetime.now(UTC)
+    await _release(session)
+    sessions = bureau.Sessions.like(database, session)
+    subject = await _prepare(sessions, providers, customer_id, now)
+    document = subject.policy.document
+    found = await bureau.lookup(sessions, providers, subject.customer, document, subject.plan, now)
     customer = await fetch_one(session, Customer, customer_id, "customer")
-    policy = await ensure_active_policy(session)
-    previous = await bureau.latest_report(session, customer)
-    found = await bureau.lookup(session, providers, customer, policy.document, now)
-    record, change = await _decide(session, customer, policy, found, now)
+    record, change = await _decide(session, customer, subject.policy, found, now)
     record.trigger, record.requested_by = trigger, actor
     if record.status == Status.DECIDED:
-        await _apply(session, customer, record, change, policy, roles)
+        await _apply(session, customer, record, change, subject.policy, roles)
     session.add(record)
     await session.flush()
     _emit(session, record)
-    await _score_signal(session, customer, policy, previous, found)
+    await _score_signal(session, customer, subject.policy, subject.plan.latest, found)
     return record
+
+
+async def _release(session: AsyncSession) -> None:
+    """End a transaction the caller's session already holds, on SQLite only.
+
+    There the session holds the app's one connection (an idempotency check reads
+    before the handler runs), and the bureau's short transactions would wait for
+    it until the pool gives up. What it did so far was a read. On PostgreSQL it
+    stays open: it holds no lock of the tenant, only the idempotency key's own.
+    """
+    if session.in_transaction() and session.get_bind().dialect.name == "sqlite":
+        await session.commit()
+
+
+async def _prepare(
+    sessions: bureau.Sessions, providers: Providers, customer_id: uuid.UUID, now: datetime
+) -> _Subject:
+    async with sessions.transaction() as session:
+        customer = await fetch_one(session, Customer, customer_id, "customer")
+        policy = await ensure_active_policy(session)
+        plan = await bureau.plan(session, providers, customer, policy.document, now)
+    return _Subject(customer, policy, plan)
 
 
 async def _decide(
@@ -262,6 +301,7 @@ async def customer_assessments(
 
 
 async def assess_requested(
+    database: Database,
     session: AsyncSession,
     providers: Providers,
     data_customer_id: uuid.UUID,
@@ -271,11 +311,20 @@ async def assess_requested(
     roles: frozenset[Role],
 ) -> CreditAssessment:
     """An assessment asked for over the API; 422 when ``customer_id`` names no customer."""
-    if await session.scalar(select(Customer.id).where(Customer.id == data_customer_id)) is None:
+    await _release(session)
+    async with bureau.Sessions.like(database, session).transaction() as check:
+        known = await check.scalar(select(Customer.id).where(Customer.id == data_customer_id))
+    if known is None:
         message = f"customer_id {data_customer_id} does not name a customer"
         raise InvalidInput(message, errors=[FieldError(field="customer_id", message=message)])
     return await assess(
-        session, providers, data_customer_id, trigger=reason or "request", actor=actor, roles=roles
+        database,
+        session,
+        providers,
+        data_customer_id,
+        trigger=reason or "request",
+        actor=actor,
+        roles=roles,
     )
 
 

@@ -4,16 +4,23 @@ A stored report younger than the policy's ``report_max_age_days`` is reused
 without calling anyone. Otherwise the enabled ``credit_bureau`` integrations are
 asked in priority order; the first that knows the company supplies the report.
 Ordering a report is the paid call: each attempt is recorded (``BureauOrder``)
-before it is made, and at most ``daily_bureau_spend_cap`` billed attempts are
-made per tenant-local day (a per-tenant lock makes check-then-order race-free).
-Providers that do not bill (``bills_reports``) are not capped. A provider that
-fails, times out or answers something that is not a valid report is noted and
-the next one is asked; nothing malformed is stored.
+and committed before it is made, and at most ``daily_bureau_spend_cap`` billed
+attempts are made per tenant-local day (a per-tenant lock makes check-then-order
+race-free). Providers that do not bill (``bills_reports``) are not capped. A
+provider that fails, times out or answers something that is not a valid report
+is noted and the next one is asked; nothing malformed is stored.
+
+No transaction is open while a bureau is asked: the reservation of an order and
+the storing of a report each run in a short transaction of their own
+(:class:`Sessions`), so neither a lock nor a connection waits on a provider.
 """
 
 from __future__ import annotations
 
 import enum
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -23,11 +30,13 @@ import structlog
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from arplatform.api.pagination import fetch_one
 from arplatform.credit.models import BureauOrder
 from arplatform.credit.models import CreditReport as StoredReport
 from arplatform.credit.monitoring import start_watching
 from arplatform.credit.policy_schema import PolicyDocument
 from arplatform.customers.models import Customer
+from arplatform.db.session import Database
 from arplatform.integrations.models import Integration
 from arplatform.integrations.providers import Providers, call_provider
 from arplatform.plugins.contracts.common import ProviderError
@@ -62,6 +71,39 @@ class Lookup:
     stored: StoredReport | None = None
     report: CreditReport | None = None
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Sessions:
+    """Short transactions of one tenant, each committed when its block ends."""
+
+    database: Database
+    tenant_id: uuid.UUID
+    actor: str | None
+
+    @classmethod
+    def like(cls, database: Database, session: AsyncSession) -> Sessions:
+        """Transactions with the tenant and actor of ``session``."""
+        return cls(database, session.info["tenant_id"], session.info.get("actor"))
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        session = self.database.session(self.tenant_id, actor=self.actor)
+        async with session, session.begin():
+            yield session
+
+
+@dataclass(slots=True)
+class Plan:
+    """What the lookup needs to know before asking anyone (read in one short transaction).
+
+    ``settled`` is the lookup's answer when no bureau is to be asked: a young
+    stored report to reuse, or no bureau configured.
+    """
+
+    latest: StoredReport | None
+    settled: Lookup | None
+    integrations: list[Integration]
 
 
 def parse_report(value: Any) -> CreditReport:
@@ -112,7 +154,7 @@ async def _lock_orders(session: AsyncSession) -> None:
 class _Order:
     """What one bureau may order for one customer, and how the order is recorded."""
 
-    session: AsyncSession
+    sessions: Sessions
     integration: Integration
     customer: Customer
     billed: bool
@@ -120,21 +162,25 @@ class _Order:
     now: datetime
 
     async def allowed(self) -> bool:
-        """Record the attempt before the paid call; False when the daily cap is reached."""
-        if self.billed and self.cap is not None:
-            await _lock_orders(self.session)
-            if await billed_orders_today(self.session, self.now) >= self.cap:
-                return False
-        self.session.add(
-            BureauOrder(
-                customer_id=self.customer.id,
-                integration_id=self.integration.id,
-                provider=self.integration.provider,
-                ordered_at=self.now,
-                billed=self.billed,
+        """Record the attempt before the paid call; False when the daily cap is reached.
+
+        The record is committed at once (releasing the tenant's lock): an order
+        counts against the cap whatever happens to the assessment afterwards.
+        """
+        async with self.sessions.transaction() as session:
+            if self.billed and self.cap is not None:
+                await _lock_orders(session)
+                if await billed_orders_today(session, self.now) >= self.cap:
+                    return False
+            session.add(
+                BureauOrder(
+                    customer_id=self.customer.id,
+                    integration_id=self.integration.id,
+                    provider=self.integration.provider,
+                    ordered_at=self.now,
+                    billed=self.billed,
+                )
             )
-        )
-        await self.session.flush()
         return True
 
 
@@ -198,33 +244,53 @@ async def _call(providers: Providers, order: _Order) -> tuple[CreditReport | Non
     return None, "does not know the company", False
 
 
-async def lookup(
+async def plan(
     session: AsyncSession,
     providers: Providers,
     customer: Customer,
     document: PolicyDocument,
     now: datetime,
-) -> Lookup:
-    """The report an assessment uses: reused, fetched through the waterfall, or none."""
+) -> Plan:
+    """The latest stored report, and whether it is young enough to reuse (no calls)."""
     latest = await latest_report(session, customer)
     if latest is not None and latest.fetched_at >= now - timedelta(
         days=document.report_max_age_days
     ):
         note = f"reused the {latest.provider} report of {latest.fetched_at.date()}"
-        return Lookup(Outcome.REUSED, latest, parse_report(latest.report), [note])
+        return Plan(latest, Lookup(Outcome.REUSED, latest, parse_report(latest.report), [note]), [])
     integrations = await _integrations(session, providers)
     if not integrations:
-        return Lookup(Outcome.NONE_CONFIGURED, notes=["no credit bureau is configured"])
+        return Plan(
+            latest, Lookup(Outcome.NONE_CONFIGURED, notes=["no credit bureau is configured"]), []
+        )
+    return Plan(latest, None, integrations)
+
+
+async def lookup(
+    sessions: Sessions,
+    providers: Providers,
+    customer: Customer,
+    document: PolicyDocument,
+    planned: Plan,
+    now: datetime,
+) -> Lookup:
+    """The report an assessment uses: reused, fetched through the waterfall, or none.
+
+    Call it with no transaction of the tenant open (on SQLite the short
+    transactions need the connection). A report is stored before anything else
+    is asked of its bureau; a customer deleted meanwhile is a 404.
+    """
+    if planned.settled is not None:
+        return planned.settled
     result = Lookup(Outcome.UNKNOWN)
-    for integration in integrations:
+    for integration in planned.integrations:
         billed = bills(providers, integration)
         cap = document.daily_bureau_spend_cap
-        order = _Order(session, integration, customer, billed, cap, now)
+        order = _Order(sessions, integration, customer, billed, cap, now)
         report, note, failed = await _call(providers, order)
         result.notes.append(f"{integration.provider} {note}")
         if report is not None:
-            stored = _store(session, order, report)
-            await session.flush()  # stored before anything else can fail
+            stored = await _store(sessions, order, report)
             await start_watching(providers, integration, report.ref)
             return Lookup(Outcome.FETCHED, stored, report, result.notes)
         if failed:
@@ -234,7 +300,7 @@ async def lookup(
     return result
 
 
-def _store(session: AsyncSession, order: _Order, report: CreditReport) -> StoredReport:
+async def _store(sessions: Sessions, order: _Order, report: CreditReport) -> StoredReport:
     stored = StoredReport(
         customer_id=order.customer.id,
         integration_id=order.integration.id,
@@ -245,5 +311,7 @@ def _store(session: AsyncSession, order: _Order, report: CreditReport) -> Stored
         score=report.score,
         report=msgspec.to_builtins(report),
     )
-    session.add(stored)
+    async with sessions.transaction() as session:
+        await fetch_one(session, Customer, order.customer.id, "customer")
+        session.add(stored)
     return stored

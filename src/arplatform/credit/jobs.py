@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from arplatform.api.problems import NotFound
 from arplatform.credit import monitoring
 from arplatform.credit.assessment import SYSTEM_ROLES, assess, due_for_review
 from arplatform.credit.policies import SYSTEM_ACTOR
@@ -31,18 +33,43 @@ async def assess_customer(ctx: JobContext) -> None:
 
     Enqueued by scheduled reviews and by warning signals (``reassess``); a
     customer deleted meanwhile is skipped. Runs with a credit manager's authority.
+    The bureau is asked in short transactions of its own (see ``assess``). On
+    PostgreSQL the job's transaction stays open meanwhile, holding only its
+    receipt, so that a failure rolls it back and the job is tried again. On
+    SQLite that transaction would hold the app's one connection: the assessment
+    follows after the job's commit instead (a failure there is not retried; the
+    next scheduled review picks the customer up).
     """
     customer_id = uuid.UUID(ctx.args["customer_id"])
     if await ctx.session.scalar(select(Customer.id).where(Customer.id == customer_id)) is None:
         return
-    await assess(
-        ctx.session,
-        ctx.providers,
-        customer_id,
-        trigger=str(ctx.args.get("reason") or "job")[:500],
-        actor=SYSTEM_ACTOR,
-        roles=SYSTEM_ROLES,
-    )
+    database, providers, trigger = ctx.database, ctx.providers, str(ctx.args.get("reason") or "job")
+
+    async def run(session: AsyncSession) -> None:
+        try:
+            await assess(
+                database,
+                session,
+                providers,
+                customer_id,
+                trigger=trigger[:500],
+                actor=SYSTEM_ACTOR,
+                roles=SYSTEM_ROLES,
+            )
+        except NotFound:
+            return  # deleted while its bureau was asked
+
+    if database.is_postgres:
+        await run(ctx.session)
+        return
+    tenant_id, actor = ctx.tenant_id, ctx.session.info.get("actor")
+
+    async def after_commit() -> None:
+        async with database.session(tenant_id, actor=actor) as session:
+            await run(session)
+            await session.commit()
+
+    ctx.after_commit(after_commit)
 
 
 async def review_daily(ctx: JobContext) -> None:

@@ -40,6 +40,7 @@ from arplatform.credit.schemas import (
     PolicyUpdate,
     SimulationOut,
 )
+from arplatform.db.session import Database
 from arplatform.integrations.providers import Providers
 
 MANAGERS = {Role.ADMIN, Role.CREDIT_MANAGER}
@@ -165,6 +166,11 @@ def _providers(request: Request[Any, Any, Any]) -> Providers:
     return providers
 
 
+def _database(request: Request[Any, Any, Any]) -> Database:
+    database: Database = request.app.state.db
+    return database
+
+
 def _created(row: Any) -> Response[AssessmentOut]:
     return Response(
         views.assessment_out(row),
@@ -200,6 +206,7 @@ class CustomerAssessmentController(Controller):
         """
         principal = _principal(request)
         row = await assessment.assess(
+            _database(request),
             session,
             _providers(request),
             customer_id,
@@ -239,6 +246,7 @@ class AssessmentController(Controller):
         """Assess ``customer_id`` now (as ``POST /v1/customers/{id}/assessments``)."""
         principal = _principal(request)
         row = await assessment.assess_requested(
+            _database(request),
             session,
             _providers(request),
             data.customer_id,

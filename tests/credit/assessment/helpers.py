@@ -89,3 +89,12 @@ def assess(
     return post(  # type: ignore[no-any-return]
         api, tenant, f"/v1/customers/{customer_id}/assessments", {}, role
     )
+
+
+def set_policy(api: Api, tenant: TenantHandle, **changes: Any) -> None:
+    """Activate a new policy version: the active document with ``changes``."""
+    draft = post(api, tenant, "/v1/credit-policies", {}, Role.CREDIT_MANAGER)
+    url = f"/v1/credit-policies/{draft['id']}"
+    document = {**draft["document"], **changes}
+    api.client.patch(url, json={"document": document}, headers=tenant.headers()).raise_for_status()
+    api.client.post(f"{url}/activate", headers=tenant.headers()).raise_for_status()

@@ -17,6 +17,7 @@ from tests.support import Api, TenantHandle
 
 
 def _run(api: Api, tenant: TenantHandle, job: Any, args: dict[str, Any]) -> None:
+    """Run ``job`` as the runtime does: its transaction, then what it deferred past commit."""
     state = api.app.state
 
     async def go() -> None:
@@ -25,6 +26,8 @@ def _run(api: Api, tenant: TenantHandle, job: Any, args: dict[str, Any]) -> None
                 session, tenant.tenant_id, args, api.settings, state.db, state.providers
             )
             await job(ctx)
+        for continuation in ctx.continuations:
+            await continuation()
 
     api.run(go)
 
