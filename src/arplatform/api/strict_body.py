@@ -8,7 +8,6 @@ one leniency: a float with no fraction is an integer.
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 import msgspec
@@ -18,15 +17,23 @@ from litestar.handlers import HTTPRouteHandler
 
 from arplatform.api.idempotency import idempotency_before_request
 
+#: Per handler function, not per handler: a handler belongs to one app (and keeps it
+#: alive), its function is the module's, shared by every app built in the process.
+_BODY_TYPES: dict[Any, Any] = {}
 
-@cache
+
 def _body_type(handler: HTTPRouteHandler) -> Any:
+    # A controller's handler is a method bound to the app's controller instance.
+    function = getattr(handler.fn, "__func__", handler.fn)
+    try:
+        return _BODY_TYPES[function]
+    except KeyError:
+        pass
     data = handler.parsed_fn_signature.parameters.get("data")
-    if data is None or data.annotation is None:
-        return None
-    annotation = data.annotation
+    annotation = data.annotation if data is not None else None
     is_struct = isinstance(annotation, type) and issubclass(annotation, msgspec.Struct)
-    return annotation if is_struct else None
+    _BODY_TYPES[function] = annotation if is_struct else None
+    return _BODY_TYPES[function]
 
 
 async def check_body_strictly(request: Request[Any, Any, Any]) -> None:
