@@ -8,6 +8,7 @@ one leniency: a float with no fraction is an integer.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import msgspec
@@ -18,8 +19,9 @@ from litestar.handlers import HTTPRouteHandler
 from arplatform.api.idempotency import idempotency_before_request
 
 #: Per handler function, not per handler: a handler belongs to one app (and keeps it
-#: alive), its function is the module's, shared by every app built in the process.
-_BODY_TYPES: dict[Any, Any] = {}
+#: alive), its function is the module's, shared by every app built in the process
+#: (weak: a handler made per app, such as Litestar's OPTIONS handler, goes with its app).
+_BODY_TYPES: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
 
 def _body_type(handler: HTTPRouteHandler) -> Any:
