@@ -40,7 +40,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from arplatform.app import create_app
+from arplatform.app import create_server_app
 from arplatform.auth.service import create_tenant
 from arplatform.auth.tokens import Principal, Role, issue_token
 from arplatform.db.migrate import upgrade
@@ -231,7 +231,7 @@ async def _load(database: str, tenant: uuid.UUID, invoices: int) -> None:
 def make_app() -> Any:
     """The app under test (uvicorn factory, run in its own process)."""
     configure_logging(json=True, level="WARNING")
-    return create_app(load_settings())
+    return create_server_app(load_settings())
 
 
 def _free_port() -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator, Iterable
 
 import dramatiq
@@ -228,4 +229,18 @@ def create_app(
         logging_config=None,
         debug=False,
     )
+    return app
+
+
+def create_server_app(settings: Settings) -> Litestar:
+    """The app as ``arplatform serve`` runs it, for the life of the process.
+
+    After ``create_app`` the process's long-lived objects (modules, handlers,
+    schemas) are frozen out of the cyclic garbage collector: a full collection,
+    which a large response can trigger, then walks only what requests allocate.
+    Not for tests, which build many apps in one process (frozen objects are never
+    freed).
+    """
+    app = create_app(settings)
+    gc.freeze()
     return app

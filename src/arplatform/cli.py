@@ -118,13 +118,12 @@ def cmd_openapi(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    from arplatform.app import create_app
+    from arplatform.app import create_server_app
     from arplatform.ops.logging import configure_logging
 
     configure_logging(json=settings.log_json, level=settings.log_level)
-    uvicorn.run(
-        create_app(settings), host=args.host, port=args.port, log_config=None, access_log=False
-    )
+    app = create_server_app(settings)
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
     return 0
 
 

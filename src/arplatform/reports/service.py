@@ -148,8 +148,9 @@ def _customers_and_totals(per: CTE, width: int, currency: str) -> Select[Any]:
         null(),
         literal(None, String),
         literal(None, String),
-        *(func.sum(c) for c in columns),
-        func.sum(per.c.total),
+        # BIGINT like the customer rows: else the union is numeric, a Decimal per cell.
+        *(cast(func.sum(c), BigInteger) for c in columns),
+        cast(func.sum(per.c.total), BigInteger),
         func.sum(per.c["items"]),
     ).group_by(per.c.currency)
     union = union_all(rows_stmt, totals_stmt).subquery()
