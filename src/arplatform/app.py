@@ -242,5 +242,6 @@ def create_server_app(settings: Settings) -> Litestar:
     freed).
     """
     app = create_app(settings)
+    gc.collect()  # what building the app left behind is freed, not frozen
     gc.freeze()
     return app

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import structlog
 from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from arplatform.api.problems import NotFound
 from arplatform.credit import monitoring
@@ -16,6 +17,7 @@ from arplatform.credit.assessment import SYSTEM_ROLES, assess, due_for_review
 from arplatform.credit.policies import SYSTEM_ACTOR
 from arplatform.customers.models import Customer
 from arplatform.db.base import new_id
+from arplatform.db.session import Database
 from arplatform.jobs.models import OutboxMessage
 from arplatform.jobs.outbox import enqueue
 from arplatform.jobs.runtime import JobContext, JobSpec
@@ -26,50 +28,57 @@ ASSESS_JOB = "credit.assess"
 REVIEW_TENANT_JOB = "credit.review_tenant"
 MONITOR_TENANT_JOB = "credit.monitor_tenant"
 CHUNK = 1000
+ASSESS_ATTEMPTS = 5
+RETRY_DELAY = timedelta(minutes=5)
+
+log = structlog.get_logger(__name__)
 
 
 async def assess_customer(ctx: JobContext) -> None:
-    """``credit.assess``: assess one customer (args ``customer_id``, ``reason``).
+    """``credit.assess``: assess one customer (args ``customer_id``, ``reason``, ``attempt``).
 
     Enqueued by scheduled reviews and by warning signals (``reassess``); a
     customer deleted meanwhile is skipped. Runs with a credit manager's authority.
-    The bureau is asked in short transactions of its own (see ``assess``). On
-    PostgreSQL the job's transaction stays open meanwhile, holding only its
-    receipt, so that a failure rolls it back and the job is tried again. On
-    SQLite that transaction would hold the app's one connection: the assessment
-    follows after the job's commit instead (a failure there is not retried; the
-    next scheduled review picks the customer up).
+    The assessment follows after the job's commit (``JobContext.after_commit``),
+    so that no connection of the worker's pool is held while a bureau answers;
+    one that fails is queued again, later, up to ``ASSESS_ATTEMPTS`` tries.
     """
     customer_id = uuid.UUID(ctx.args["customer_id"])
     if await ctx.session.scalar(select(Customer.id).where(Customer.id == customer_id)) is None:
         return
-    database, providers, trigger = ctx.database, ctx.providers, str(ctx.args.get("reason") or "job")
-
-    async def run(session: AsyncSession) -> None:
-        try:
-            await assess(
-                database,
-                session,
-                providers,
-                customer_id,
-                trigger=trigger[:500],
-                actor=SYSTEM_ACTOR,
-                roles=SYSTEM_ROLES,
-            )
-        except NotFound:
-            return  # deleted while its bureau was asked
-
-    if database.is_postgres:
-        await run(ctx.session)
-        return
+    database, providers, args = ctx.database, ctx.providers, dict(ctx.args)
     tenant_id, actor = ctx.tenant_id, ctx.session.info.get("actor")
 
     async def after_commit() -> None:
-        async with database.session(tenant_id, actor=actor) as session:
-            await run(session)
-            await session.commit()
+        try:
+            async with database.session(tenant_id, actor=actor) as session:
+                await assess(
+                    database,
+                    session,
+                    providers,
+                    customer_id,
+                    trigger=str(args.get("reason") or "job")[:500],
+                    actor=SYSTEM_ACTOR,
+                    roles=SYSTEM_ROLES,
+                )
+                await session.commit()
+        except NotFound:
+            return  # deleted while its bureau was asked
+        except Exception:  # noqa: BLE001 - whatever failed, the customer is tried again
+            await _try_again(database, tenant_id, args)
 
     ctx.after_commit(after_commit)
+
+
+async def _try_again(database: Database, tenant_id: uuid.UUID | None, args: dict[str, Any]) -> None:
+    attempt = int(args.get("attempt", 1))
+    log.exception("credit_assess_failed", customer_id=args["customer_id"], attempt=attempt)
+    if attempt >= ASSESS_ATTEMPTS:
+        return  # the customer stays due: the next scheduled review queues it again
+    later = datetime.now(UTC) + RETRY_DELAY * attempt
+    async with database.session(tenant_id) as session:
+        enqueue(session, ASSESS_JOB, {**args, "attempt": attempt + 1}, available_at=later)
+        await session.commit()
 
 
 async def review_daily(ctx: JobContext) -> None:
