@@ -122,8 +122,17 @@ async def review_tenant(ctx: JobContext) -> None:
 
 
 async def monitor_tenant(ctx: JobContext) -> None:
-    """``credit.monitor_tenant``: bureau monitoring alerts become ``bureau_alert`` signals."""
-    await monitoring.poll(ctx.session, ctx.providers, datetime.now(UTC))
+    """``credit.monitor_tenant``: bureau monitoring alerts become ``bureau_alert`` signals.
+
+    The bureaus are polled after the job's commit, with no transaction open.
+    """
+    database, providers = ctx.database, ctx.providers
+    tenant_id, actor = ctx.tenant_id, ctx.session.info.get("actor")
+
+    async def after_commit() -> None:
+        await monitoring.poll(database, tenant_id, providers, datetime.now(UTC), actor=actor)
+
+    ctx.after_commit(after_commit)
 
 
 ASSESS = JobSpec(name=ASSESS_JOB, fn=assess_customer, queue="credit")

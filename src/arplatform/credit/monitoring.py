@@ -8,6 +8,7 @@ that is still open is not raised twice (``raise_signal`` keeps one per signal).
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from arplatform.credit.models import CreditReport
 from arplatform.credit.policy_schema import Signal
 from arplatform.credit.signals import raise_signal
+from arplatform.db.session import Database
 from arplatform.integrations.models import Integration
 from arplatform.integrations.providers import Providers, call_provider
 from arplatform.plugins.contracts.credit_bureau import CompanyRef, MonitoringAlert
@@ -83,16 +85,33 @@ async def _customers(
     return list(rows.all())
 
 
-async def poll(session: AsyncSession, providers: Providers, now: datetime) -> int:
-    """Raise ``bureau_alert`` for each alert of the tenant's monitoring bureaus; how many."""
+async def poll(
+    database: Database,
+    tenant_id: uuid.UUID | None,
+    providers: Providers,
+    now: datetime,
+    *,
+    actor: str | None = None,
+) -> int:
+    """Raise ``bureau_alert`` for each alert of the tenant's monitoring bureaus; how many.
+
+    The bureaus are asked with no transaction open (their integrations are read
+    first); the signals are raised afterwards in one short transaction.
+    """
+    async with database.session(tenant_id, actor=actor) as session:
+        rows = await session.scalars(
+            select(Integration).where(Integration.kind == KIND, Integration.enabled)
+        )
+        integrations = [i for i in rows.all() if _monitors(providers, i)]
+    found: list[tuple[Integration, MonitoringAlert]] = []
+    for integration in integrations:
+        alerts = await _alerts(providers, integration, now - POLL_WINDOW)
+        found.extend((integration, alert) for alert in alerts)
+    if not found:
+        return 0
     raised = 0
-    rows = await session.scalars(
-        select(Integration).where(Integration.kind == KIND, Integration.enabled)
-    )
-    for integration in rows.all():
-        if not _monitors(providers, integration):
-            continue  # never built: nothing to close
-        for alert in await _alerts(providers, integration, now - POLL_WINDOW):
+    async with database.session(tenant_id, actor=actor) as session, session.begin():
+        for integration, alert in found:
             facts = {
                 "alert_id": alert.alert_id,
                 "type": str(alert.type),
