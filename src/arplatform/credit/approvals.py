@@ -336,7 +336,7 @@ async def _check_applicable(
 
 
 def apply_change(customer: Customer, proposed: dict[str, Any]) -> None:
-    """Set the customer's limit and/or tier as ``proposed`` says (amounts as strings)."""
+    """Set the customer's limit, tier and/or terms as ``proposed`` says (amounts as strings)."""
     if "credit_limit" in proposed:
         value = proposed["credit_limit"]
         customer.credit_limit = None if value is None else Decimal(str(value))
@@ -345,6 +345,7 @@ def apply_change(customer: Customer, proposed: dict[str, Any]) -> None:
     if "payment_terms_days" in proposed and proposed["payment_terms_days"] is not None:
         terms = dict(customer.payment_terms or {"kind": "net", "basis": "invoice_date"})
         terms["days"] = int(proposed["payment_terms_days"])
+        terms["kind"] = proposed.get("payment_terms_kind") or terms.get("kind", "net")
         customer.payment_terms = terms
 
 

@@ -9,17 +9,24 @@ flagged (``missing_rates``): a missing rate never turns into a limit of 0.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 from arplatform.credit.exposure import Exposure
 from arplatform.credit.scorecard import Outcome
+from arplatform.credit.terms_check import terms_within
 from arplatform.customers.models import Customer
 from arplatform.invoices.rules import PaymentTermsRule
 
 #: The terms an invoice gets when its customer has none (``invoices.service.DEFAULT_TERMS``).
 DEFAULT_TERMS_DAYS = PaymentTermsRule().days
+#: The customer's terms document that gives those terms.
+DEFAULT_TERMS_DOCUMENT: Mapping[str, Any] = MappingProxyType(
+    {"kind": "net", "days": DEFAULT_TERMS_DAYS, "basis": "invoice_date"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,13 +49,20 @@ class Change:
     missing_rates: tuple[str, ...] = ()
     #: The scorecard's reasons in plain words.
     reasons: tuple[str, ...] = ()
+    #: The terms' kind ("net", "end_of_month") now and under the decision (None: no terms).
+    terms_kind_from: str | None = None
+    terms_kind_to: str | None = None
+
+    @property
+    def terms_changed(self) -> bool:
+        """The customer's terms change: their days, or net for end-of-month."""
+        return (self.terms_from, self.terms_kind_from) != (self.terms_to, self.terms_kind_to)
 
     @property
     def changed(self) -> bool:
-        return (self.tier_from, self.limit_from, self.terms_from) != (
+        return self.terms_changed or (self.tier_from, self.limit_from) != (
             self.tier_to,
             self.limit_to,
-            self.terms_to,
         )
 
     @property
@@ -67,16 +81,24 @@ class Change:
 
     def proposed(self) -> dict[str, Any]:
         """The change as JSON values (an approval request's ``proposed``)."""
-        return {
+        proposed = {
             "risk_tier": self.tier_to,
             "credit_limit": None if self.limit_to is None else str(self.limit_to),
             "payment_terms_days": self.terms_to,
         }
+        if self.terms_to is not None and self.terms_kind_to != self.terms_kind_from:
+            proposed["payment_terms_kind"] = self.terms_kind_to
+        return proposed
 
 
 def terms_days(customer: Customer) -> int | None:
     terms = customer.payment_terms
     return None if not terms else int(terms.get("days", DEFAULT_TERMS_DAYS))
+
+
+def terms_kind(customer: Customer) -> str | None:
+    terms = customer.payment_terms
+    return None if not terms else str(terms.get("kind", "net"))
 
 
 def plan_change(
@@ -85,17 +107,20 @@ def plan_change(
     exposure: Exposure | None,
     missing_rates: tuple[str, ...] = (),
 ) -> Change:
-    """The change ``outcome`` makes: the tier's limit, and terms cut to the tier's maximum.
+    """The change ``outcome`` makes: the tier's limit, and terms cut to fit the tier's maximum.
 
-    A customer without terms is on the invoices' default terms, so those are cut
+    Terms are cut as ``terms_check.terms_within`` says, so that the check at issue
+    accepts every invoice they give; terms that already fit stay as they are. A
+    customer without terms is on the invoices' default terms, so those are cut
     too, never lengthened to the tier's maximum. With ``missing_rates`` nothing changes.
     """
-    current_terms = terms_days(customer)
     keep = bool(missing_rates)
-    effective = DEFAULT_TERMS_DAYS if current_terms is None else current_terms
-    terms_to: int | None = min(effective, outcome.terms_days)
-    if keep or (current_terms is None and terms_to == DEFAULT_TERMS_DAYS):
-        terms_to = current_terms  # the default already applies: nothing to write
+    current: Mapping[str, Any] | None = customer.payment_terms or None
+    fitted: Mapping[str, Any] | None = terms_within(
+        current or DEFAULT_TERMS_DOCUMENT, outcome.terms_days
+    )
+    if keep or (current is None and fitted == DEFAULT_TERMS_DOCUMENT):
+        fitted = current  # nothing to write: kept, or the default already applies
     return Change(
         customer_id=customer.id,
         legal_name=customer.legal_name,
@@ -105,23 +130,31 @@ def plan_change(
         tier_to=customer.risk_tier if keep else outcome.tier.name,
         limit_from=customer.credit_limit,
         limit_to=customer.credit_limit if keep else outcome.limit,
-        terms_from=current_terms,
-        terms_to=terms_to,
+        terms_from=terms_days(customer),
+        terms_to=None if fitted is None else int(fitted.get("days", DEFAULT_TERMS_DAYS)),
         exposure=exposure,
         missing_rates=missing_rates,
         reasons=tuple(outcome.reasons),
+        terms_kind_from=terms_kind(customer),
+        terms_kind_to=None if fitted is None else str(fitted.get("kind", "net")),
     )
 
 
 def apply(customer: Customer, change: Change) -> None:
-    """Give the customer the change's tier, limit and terms (audited with the customer)."""
+    """Give the customer the change's tier, limit and terms (audited with the customer).
+
+    Only what differs is written: terms that already fit are left alone.
+    """
     if change.missing_rates:
         return
     if change.tier_to is not None and customer.risk_tier != change.tier_to:
         customer.risk_tier = change.tier_to
     if customer.credit_limit != change.limit_to:
         customer.credit_limit = change.limit_to
-    if change.terms_to is not None and terms_days(customer) != change.terms_to:
-        terms = dict(customer.payment_terms or {"kind": "net", "basis": "invoice_date"})
+    if change.terms_to is None:
+        return
+    if (terms_days(customer), terms_kind(customer)) != (change.terms_to, change.terms_kind_to):
+        terms = dict(customer.payment_terms or DEFAULT_TERMS_DOCUMENT)
         terms["days"] = change.terms_to
+        terms["kind"] = change.terms_kind_to or terms.get("kind", "net")
         customer.payment_terms = terms

@@ -68,7 +68,7 @@ def simulation_out(policy: CreditPolicy, as_of: date, changes: list[Change]) -> 
         customers=len(changes),
         tier_moves=sum(c.tier_from != c.tier_to for c in changes),
         limit_changes=sum(c.limit_from != c.limit_to for c in changes),
-        terms_changes=sum(c.terms_from != c.terms_to for c in changes),
+        terms_changes=sum(c.terms_changed for c in changes),
         over_new_limit=sum(c.over_limit for c in changes),
         missing_rates=sum(bool(c.missing_rates) for c in changes),
         changes=[change_out(c) for c in listed],

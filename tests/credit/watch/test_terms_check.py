@@ -8,7 +8,12 @@ from typing import Any
 import pytest
 
 from arplatform.credit.policy_schema import default_tiers
-from arplatform.credit.terms_check import describe_terms, over_max_terms, terms_span
+from arplatform.credit.terms_check import (
+    describe_terms,
+    over_max_terms,
+    terms_span,
+    terms_within,
+)
 from tests.credit.watch.helpers import alerts, approve, buyer, with_default_policy
 from tests.ledger.helpers import get
 from tests.support import Api, TenantHandle
@@ -48,6 +53,26 @@ def test_terms_from_delivery_count_from_the_delivery_date() -> None:
     assert (span.days, span.basis, span.counted_from) == (14, "delivery_date", delivered)
 
 
+def test_a_basis_day_after_the_issue_date_counts_from_the_issue_date() -> None:
+    delivered = date(2027, 11, 2)  # a year after the issue date
+    span = terms_span(NOV_2, date(2027, 11, 16), _terms(days=14, basis="delivery_date"), delivered)
+    assert (span.days, span.basis, span.counted_from, span.due) == (
+        379,
+        "issue_date",
+        NOV_2,
+        date(2027, 11, 16),
+    )
+    accepted = terms_span(
+        NOV_2,
+        date(2026, 11, 30),
+        _terms(days=14, basis="acceptance_date"),
+        None,
+        date(2026, 11, 16),
+    )
+    assert (accepted.days, accepted.counted_from) == (28, NOV_2)
+    assert over_max_terms(span, WATCH) and over_max_terms(accepted, WATCH)
+
+
 def test_an_explicit_due_date_or_schedule_counts_from_the_issue_date() -> None:
     span = terms_span(NOV_2, date(2027, 3, 2), None, delivery_date=date(2026, 12, 1))
     assert (span.days, span.basis, span.counted_from) == (120, "issue_date", NOV_2)
@@ -58,6 +83,35 @@ def test_terms_over_the_tier_maximum(days: int, over: bool) -> None:
     span = terms_span(NOV_2, NOV_2 + timedelta(days=days), None)
     assert over_max_terms(span, WATCH) is over
     assert over_max_terms(span, None) is False  # no tier: not checked
+
+
+@pytest.mark.parametrize(
+    ("given", "max_days", "fitted"),
+    [
+        ({"kind": "net", "days": 45}, 30, {"kind": "net", "days": 30}),
+        ({"kind": "net", "days": 20}, 30, {"kind": "net", "days": 20}),
+        ({"kind": "end_of_month", "days": 45}, 60, {"kind": "end_of_month", "days": 30}),
+        ({"kind": "end_of_month", "days": 10}, 60, {"kind": "end_of_month", "days": 10}),
+        ({"kind": "end_of_month", "days": 10}, 30, {"kind": "end_of_month", "days": 0}),
+        ({"kind": "end_of_month", "days": 0}, 14, {"kind": "net", "days": 14}),
+        ({"kind": "end_of_month", "days": 30}, 29, {"kind": "net", "days": 29}),
+    ],
+)
+def test_terms_within_cuts_terms_only_as_far_as_the_maximum_needs(
+    given: dict[str, Any], max_days: int, fitted: dict[str, Any]
+) -> None:
+    assert terms_within(_terms(**given), max_days) == _terms(**fitted)
+
+
+@pytest.mark.parametrize("max_days", [0, 14, 29, 30, 31, 45, 60])
+@pytest.mark.parametrize("kind", ["net", "end_of_month"])
+def test_terms_within_pass_the_check_on_every_day_of_a_year(kind: str, max_days: int) -> None:
+    fitted = terms_within(_terms(kind=kind, days=90, basis="delivery_date"), max_days)
+    assert fitted["basis"] == "delivery_date" and fitted["business_days"] is False
+    for offset in range(366):
+        issued = date(2026, 1, 1) + timedelta(days=offset)
+        span = terms_span(issued, issued, fitted, delivery_date=issued)
+        assert span.days <= max_days, (issued, fitted)
 
 
 def test_the_description_names_the_terms_the_maximum_and_the_tier() -> None:
@@ -103,6 +157,18 @@ def test_the_customers_default_terms_are_checked_too(api: Api) -> None:
     )
     assert weekend.status_code == 201, weekend.text
     assert weekend.json()["due_date"] == "2026-11-23"  # Saturday moved to Monday: still 14
+
+
+def test_a_far_off_delivery_date_does_not_get_round_the_maximum(api: Api) -> None:
+    tenant = api.new_tenant()
+    with_default_policy(api, tenant)
+    cust = buyer(api, tenant, risk_tier="watch")
+    terms = _terms(days=14, basis="delivery_date")
+    blocked = _issue(api, tenant, cust, None, terms=terms, delivery_date="2027-11-02")
+    assert blocked.status_code == 409, blocked.text
+    assert "payment terms of 379 days (from the issue date 2026-11-02" in blocked.json()["detail"]
+    delivered = _issue(api, tenant, cust, None, terms=terms, delivery_date="2026-11-02")
+    assert delivered.status_code == 201, delivered.text
 
 
 def test_a_customer_without_a_tier_gets_any_terms(api: Api) -> None:
