@@ -8,11 +8,15 @@ and committed before it is made, and at most ``daily_bureau_spend_cap`` billed
 attempts are made per tenant-local day (a per-tenant lock makes check-then-order
 race-free). Providers that do not bill (``bills_reports``) are not capped. A
 provider that fails, times out or answers something that is not a valid report
-is noted and the next one is asked; nothing malformed is stored.
+is noted and the next one is asked; nothing malformed is stored. A report the
+database refuses to store is noted as its bureau's failure and ends the
+waterfall (another bureau's report would be paid for again).
 
 No transaction is open while a bureau is asked: the reservation of an order and
 the storing of a report each run in a short transaction of their own
 (:class:`Sessions`), so neither a lock nor a connection waits on a provider.
+The reservation looks again for a report young enough to reuse: an overlapping
+assessment of the customer may have stored one since the plan was made.
 """
 
 from __future__ import annotations
@@ -22,15 +26,16 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import msgspec
 import structlog
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from arplatform.api.pagination import fetch_one
+from arplatform.api.problems import NotFound
 from arplatform.credit.models import BureauOrder
 from arplatform.credit.models import CreditReport as StoredReport
 from arplatform.credit.monitoring import start_watching
@@ -106,10 +111,30 @@ class Plan:
     integrations: list[Integration]
 
 
+def _has_nul(value: Any) -> bool:
+    pending = [value]
+    while pending:  # iterative: a report nested deep must not exhaust the stack
+        item = pending.pop()
+        if isinstance(item, str) and "\x00" in item:
+            return True
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
 def parse_report(value: Any) -> CreditReport:
-    """A valid ``CreditReport`` from a provider's answer or a stored row (ValueError if not)."""
+    """A valid ``CreditReport`` from a provider's answer or a stored row (ValueError if not).
+
+    A NUL character anywhere makes it invalid: PostgreSQL cannot store one.
+    """
     try:
-        return msgspec.convert(msgspec.to_builtins(value), CreditReport)
+        builtins = msgspec.to_builtins(value)
+        if _has_nul(builtins):
+            raise ValueError("not a valid credit report: it contains a NUL character")
+        return msgspec.convert(builtins, CreditReport)
     except (msgspec.ValidationError, TypeError) as exc:
         raise ValueError(f"not a valid credit report: {exc}") from None
 
@@ -121,6 +146,16 @@ async def latest_report(session: AsyncSession, customer: Customer) -> StoredRepo
         .order_by(StoredReport.fetched_at.desc(), StoredReport.id.desc())
         .limit(1)
     )
+
+
+def reusable(stored: StoredReport, document: PolicyDocument, now: datetime) -> bool:
+    """Whether ``stored`` is young enough (``report_max_age_days``) to be used again."""
+    return stored.fetched_at >= now - timedelta(days=document.report_max_age_days)
+
+
+def _reused(stored: StoredReport, notes: list[str]) -> Lookup:
+    note = f"reused the {stored.provider} report of {stored.fetched_at.date()}"
+    return Lookup(Outcome.REUSED, stored, parse_report(stored.report), [*notes, note])
 
 
 async def billed_orders_today(session: AsyncSession, now: datetime) -> int:
@@ -152,35 +187,49 @@ async def _lock_orders(session: AsyncSession) -> None:
 
 @dataclass(slots=True)
 class _Order:
-    """What one bureau may order for one customer, and how the order is recorded."""
+    """What one bureau may order for one customer, and how the order is recorded.
+
+    ``ordered_at`` is set once the order is recorded; ``reused`` when a report
+    stored meanwhile made the order needless.
+    """
 
     sessions: Sessions
     integration: Integration
     customer: Customer
     billed: bool
-    cap: int | None
-    now: datetime
+    document: PolicyDocument
+    ordered_at: datetime | None = None
+    reused: StoredReport | None = None
 
     async def allowed(self) -> bool:
-        """Record the attempt before the paid call; False when the daily cap is reached.
+        """Record the attempt before the paid call; False when nothing is to be ordered.
 
-        The record is committed at once (releasing the tenant's lock): an order
+        Nothing is ordered when a report of the customer young enough to reuse
+        was stored since the plan (``reused``) or the daily cap is reached. The
+        record is committed at once (releasing the tenant's lock): an order
         counts against the cap whatever happens to the assessment afterwards.
         """
+        now = datetime.now(UTC)
+        cap = self.document.daily_bureau_spend_cap if self.billed else None
         async with self.sessions.transaction() as session:
-            if self.billed and self.cap is not None:
+            if cap is not None:
                 await _lock_orders(session)
-                if await billed_orders_today(session, self.now) >= self.cap:
-                    return False
+            latest = await latest_report(session, self.customer)
+            if latest is not None and reusable(latest, self.document, now):
+                self.reused = latest
+                return False
+            if cap is not None and await billed_orders_today(session, now) >= cap:
+                return False
             session.add(
                 BureauOrder(
                     customer_id=self.customer.id,
                     integration_id=self.integration.id,
                     provider=self.integration.provider,
-                    ordered_at=self.now,
+                    ordered_at=now,
                     billed=self.billed,
                 )
             )
+        self.ordered_at = now
         return True
 
 
@@ -253,11 +302,8 @@ async def plan(
 ) -> Plan:
     """The latest stored report, and whether it is young enough to reuse (no calls)."""
     latest = await latest_report(session, customer)
-    if latest is not None and latest.fetched_at >= now - timedelta(
-        days=document.report_max_age_days
-    ):
-        note = f"reused the {latest.provider} report of {latest.fetched_at.date()}"
-        return Plan(latest, Lookup(Outcome.REUSED, latest, parse_report(latest.report), [note]), [])
+    if latest is not None and reusable(latest, document, now):
+        return Plan(latest, _reused(latest, []), [])
     integrations = await _integrations(session, providers)
     if not integrations:
         return Plan(
@@ -278,40 +324,80 @@ async def lookup(
 
     Call it with no transaction of the tenant open (on SQLite the short
     transactions need the connection). A report is stored before anything else
-    is asked of its bureau; a customer deleted meanwhile is a 404.
+    is asked of its bureau; a customer deleted meanwhile is a 404. Orders are
+    stamped with the time they are made, not ``now`` (the assessment's start).
     """
     if planned.settled is not None:
         return planned.settled
     result = Lookup(Outcome.UNKNOWN)
     for integration in planned.integrations:
-        billed = bills(providers, integration)
-        cap = document.daily_bureau_spend_cap
-        order = _Order(sessions, integration, customer, billed, cap, now)
+        order = _Order(sessions, integration, customer, bills(providers, integration), document)
         report, note, failed = await _call(providers, order)
-        result.notes.append(f"{integration.provider} {note}")
+        if order.reused is not None:
+            return _reused(order.reused, result.notes)
+        stored = None
         if report is not None:
-            stored = await _store(sessions, order, report)
+            stored, note, failed = await _keep(sessions, order, report)
+        result.notes.append(f"{integration.provider} {note}")
+        if report is not None and stored is not None:
             await start_watching(providers, integration, report.ref)
             return Lookup(Outcome.FETCHED, stored, report, result.notes)
         if failed:
             result.outcome = Outcome.FAILED
+            if report is not None:
+                break  # the paid report could not be kept: do not pay another bureau
         elif note == CAPPED_NOTE and result.outcome is Outcome.UNKNOWN:
             result.outcome = Outcome.CAPPED
     return result
 
 
+async def _keep(
+    sessions: Sessions, order: _Order, report: CreditReport
+) -> tuple[StoredReport | None, str, bool]:
+    """``(stored, note, failed)``: a report the database refuses fails its bureau, not the request.
+
+    The store's own transaction is rolled back and nothing else was written in
+    it, so answering without the report is safe; a deleted customer stays a 404.
+    """
+    try:
+        return await _store(sessions, order, report), "supplied the report", False
+    except DBAPIError as exc:
+        log.error("bureau_report_not_stored", provider=order.integration.provider, error=repr(exc))
+        return None, "failed (report not stored)", True
+
+
 async def _store(sessions: Sessions, order: _Order, report: CreditReport) -> StoredReport:
+    """Store a fetched report of the customer (NotFound when it was deleted meanwhile).
+
+    The customer's row is read FOR KEY SHARE (PostgreSQL): a delete waits for the
+    insert, or commits before it and the read finds nothing. Should the foreign
+    key refuse the insert all the same, a customer no longer there is a 404.
+    """
     stored = StoredReport(
         customer_id=order.customer.id,
         integration_id=order.integration.id,
         provider=order.integration.provider,
         ref=report.ref.provider_company_id[:200],
-        fetched_at=order.now,
+        fetched_at=order.ordered_at or datetime.now(UTC),
         paid=order.billed,
         score=report.score,
         report=msgspec.to_builtins(report),
     )
-    async with sessions.transaction() as session:
-        await fetch_one(session, Customer, order.customer.id, "customer")
-        session.add(stored)
+    try:
+        async with sessions.transaction() as session:
+            if not await _customer_exists(session, order.customer.id, lock=True):
+                raise NotFound(f"No customer {order.customer.id}")
+            session.add(stored)
+    except IntegrityError:
+        async with sessions.transaction() as session:
+            if not await _customer_exists(session, order.customer.id, lock=False):
+                raise NotFound(f"No customer {order.customer.id}") from None
+        raise
     return stored
+
+
+async def _customer_exists(session: AsyncSession, customer_id: uuid.UUID, *, lock: bool) -> bool:
+    query = select(Customer.id).where(Customer.id == customer_id)
+    if lock:
+        query = query.with_for_update(key_share=True)
+    return await session.scalar(query) is not None

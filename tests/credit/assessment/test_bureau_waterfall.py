@@ -186,3 +186,19 @@ def test_without_bureaus_the_decision_uses_internal_data(api: Api) -> None:
     assert decided["status"] == "decided"
     assert "no credit bureau is configured" in decided["reasons"]
     assert uuid.UUID(decided["policy_id"])
+
+
+def test_a_report_with_a_nul_character_is_malformed_and_stored_nowhere(bureau_api: Api) -> None:
+    api = bureau_api
+    with CreditsafeStandin() as standin:
+        tenant = api.new_tenant()
+        _bureau(api, tenant, standin, "creditsafe", 10)
+        buyer = customer(api, tenant)
+        connect_id = standin.add_company(name=buyer["legal_name"], country="DE")
+        basic = standin.reports[connect_id]["companyIdentification"]["basicInformation"]
+        basic["legalForm"] = {"description": "GmbH\x00"}  # PostgreSQL cannot store it
+        review = assess(api, tenant, buyer["id"])
+        assert review["status"] == "manual_review", review
+        assert "creditsafe failed (malformed report)" in review["reasons"], review
+        assert review["report_id"] is None and _reports(api, tenant) == 0
+        assert standin.report_count() == 1  # ordered and paid, but not kept

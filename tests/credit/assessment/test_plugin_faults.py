@@ -17,11 +17,12 @@ from litestar.testing import TestClient
 
 from arplatform.app import create_app
 from arplatform.auth.tokens import Role
+from arplatform.credit import bureau
 from arplatform.credit.jobs import monitor_tenant
 from arplatform.plugins import hookimpl
 from arplatform.plugins.contracts.credit_bureau import CompanyRef, CreditBureau, MonitoringAlert
 from arplatform.settings import Settings
-from tests.credit.assessment.helpers import assess, customer, post
+from tests.credit.assessment.helpers import assess, creditsafe, customer, post
 from tests.credit.assessment.test_monitoring import MonitoringBureau
 from tests.credit.assessment.test_reviews import _run
 from tests.support import Api, TenantHandle
@@ -74,6 +75,13 @@ def broken_api(sqlite_settings: Settings) -> Iterator[Api]:
     app = create_app(sqlite_settings, plugins=[BrokenPlugin()], run_embedded_jobs=False)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield Api(client, sqlite_settings)
+
+
+@pytest.fixture
+def broken_postgres_api(postgres_settings: Settings) -> Iterator[Api]:
+    app = create_app(postgres_settings, plugins=[BrokenPlugin()], run_embedded_jobs=False)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield Api(client, postgres_settings)
 
 
 def _bureau(api: Api, tenant: TenantHandle, standin: CreditsafeStandin, provider: str) -> None:
@@ -147,3 +155,26 @@ def test_search_faults_give_manual_review(broken_api: Api) -> None:
             decision = assess(api, tenant, buyer["id"])
             assert decision["status"] == "manual_review", (fault, decision)
         assert standin.report_count() == 0
+
+
+@pytest.mark.postgres
+def test_a_report_the_database_refuses_fails_its_bureau_not_the_request(
+    broken_postgres_api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api = broken_postgres_api
+    monkeypatch.setattr(bureau, "_has_nul", lambda _value: False)  # let a NUL reach the database
+    with CreditsafeStandin() as standin, CreditsafeStandin() as backup:
+        tenant = api.new_tenant()
+        creditsafe(api, tenant, standin, priority=10)
+        _bureau(api, tenant, backup, "broken_watch")  # asked only after the first
+        buyer = customer(api, tenant)
+        connect_id = standin.add_company(name=buyer["legal_name"], country="DE")
+        backup.add_company(name=buyer["legal_name"], country="DE")
+        basic = standin.reports[connect_id]["companyIdentification"]["basicInformation"]
+        basic["legalForm"] = {"description": "GmbH\x00"}
+        decision = assess(api, tenant, buyer["id"])
+        assert decision["status"] == "manual_review", decision
+        assert decision["report_id"] is None
+        assert "creditsafe failed (report not stored)" in decision["reasons"], decision
+        # The paid report is lost; no other bureau is paid for one in its place.
+        assert (standin.report_count(), backup.count("GET", "/companies")) == (1, 0)
