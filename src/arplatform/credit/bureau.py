@@ -42,6 +42,7 @@ from arplatform.credit.monitoring import start_watching
 from arplatform.credit.policy_schema import PolicyDocument
 from arplatform.customers.models import Customer
 from arplatform.db.session import Database
+from arplatform.db.types import contains_nul
 from arplatform.integrations.models import Integration
 from arplatform.integrations.providers import Providers, call_provider
 from arplatform.plugins.contracts.common import ProviderError
@@ -111,20 +112,6 @@ class Plan:
     integrations: list[Integration]
 
 
-def _has_nul(value: Any) -> bool:
-    pending = [value]
-    while pending:  # iterative: a report nested deep must not exhaust the stack
-        item = pending.pop()
-        if isinstance(item, str) and "\x00" in item:
-            return True
-        if isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-    return False
-
-
 def parse_report(value: Any) -> CreditReport:
     """A valid ``CreditReport`` from a provider's answer or a stored row (ValueError if not).
 
@@ -132,7 +119,7 @@ def parse_report(value: Any) -> CreditReport:
     """
     try:
         builtins = msgspec.to_builtins(value)
-        if _has_nul(builtins):
+        if contains_nul(builtins):
             raise ValueError("not a valid credit report: it contains a NUL character")
         return msgspec.convert(builtins, CreditReport)
     except (msgspec.ValidationError, TypeError) as exc:

@@ -51,3 +51,19 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def contains_nul(value: Any) -> bool:
+    """Whether a JSON-like value holds a NUL character anywhere (keys included):
+    PostgreSQL stores none in text or JSONB, so such a value is refused before it is."""
+    pending = [value]
+    while pending:  # iterative: a document nested deep must not exhaust the stack
+        item = pending.pop()
+        if isinstance(item, str) and "\x00" in item:
+            return True
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False

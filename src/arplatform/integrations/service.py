@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from arplatform.api.etag import check_if_match
 from arplatform.api.pagination import fetch_one, fetch_page
 from arplatform.api.problems import Conflict, InvalidInput
+from arplatform.db.types import contains_nul
 from arplatform.events.service import emit
 from arplatform.integrations.models import Integration
 from arplatform.integrations.providers import Providers
@@ -19,22 +20,8 @@ from arplatform.integrations.schemas import IntegrationCreate, IntegrationOut, I
 from arplatform.plugins.contracts.common import ConfigurationError, ProviderNotFound
 
 
-def _has_nul(value: Any) -> bool:
-    pending = [value]
-    while pending:  # iterative: a config nested deep must not exhaust the stack
-        item = pending.pop()
-        if isinstance(item, str) and "\x00" in item:
-            return True
-        if isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-    return False
-
-
 def _checked_config(providers: Providers, kind: str, key: str, config: dict[str, Any]) -> Any:
-    if _has_nul(config):  # free-form JSON: PostgreSQL cannot store a NUL character
+    if contains_nul(config):  # free-form JSON: PostgreSQL cannot store a NUL character
         raise InvalidInput("config must not contain NUL characters")
     try:
         return msgspec.to_builtins(providers.registry.validate_config(kind, key, config))
