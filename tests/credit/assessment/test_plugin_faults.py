@@ -162,7 +162,8 @@ def test_a_report_the_database_refuses_fails_its_bureau_not_the_request(
     broken_postgres_api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     api = broken_postgres_api
-    monkeypatch.setattr(bureau, "_has_nul", lambda _value: False)  # let a NUL reach the database
+    # Let a NUL reach the database.
+    monkeypatch.setattr(bureau, "contains_nul", lambda _value: False)
     with CreditsafeStandin() as standin, CreditsafeStandin() as backup:
         tenant = api.new_tenant()
         creditsafe(api, tenant, standin, priority=10)
