@@ -167,6 +167,20 @@ async def _check_terms(
     if rules.exposure_check is ExposureCheck.APPROVE:
         proposed = {"terms_days": span.days, "max_terms_days": rules.max_terms_days}
         return await _request(session, invoice, ApprovalKind.INVOICE_OVER_TERMS, proposed, message)
+    emit(
+        session,
+        "invoice.over_terms",
+        resource_type="invoice",
+        resource_id=invoice.id,
+        resource_version=invoice.version,
+        data={
+            "customer_id": str(invoice.customer_id),
+            "detail": message,
+            "terms_days": span.days,
+            "max_terms_days": rules.max_terms_days,
+            "tier": rules.name,
+        },
+    )
     return Verdict(Outcome.WARNED, message)
 
 

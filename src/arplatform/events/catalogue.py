@@ -60,6 +60,12 @@ CATALOGUE: tuple[EventType, ...] = (
     EventType(
         "invoice.over_limit", "invoice", "An invoice exceeds the customer's credit limit", ()
     ),
+    EventType(
+        "invoice.over_terms",
+        "invoice",
+        "An invoice's payment terms exceed its customer's risk tier maximum",
+        (),
+    ),
     EventType("payment.received", "payment", "A payment was recorded", (*_MONEY, "unapplied")),
     EventType("payment.reversed", "payment", "A payment was reversed", (*_MONEY, "unapplied")),
     EventType(

@@ -192,6 +192,10 @@ def test_warn_mode_issues_with_the_terms_in_a_warning(api: Api) -> None:
     assert "payment terms of 90 days" in response.headers["Credit-Warning"]
     assert "60 days tier priority allows" in response.headers["Credit-Warning"]
     assert alerts(api, tenant, customer_id=cust) == []  # within the limit: no exposure alert
+    [event] = get(api, tenant, "/v1/events?type=invoice.over_terms")["data"]
+    assert event["resource_id"] == response.json()["id"]
+    assert (event["data"]["terms_days"], event["data"]["max_terms_days"]) == (90, 60)
+    assert event["data"]["tier"] == "priority"
 
 
 def test_warn_mode_over_limit_and_terms_warns_of_both(api: Api) -> None:
