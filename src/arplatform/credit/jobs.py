@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import structlog
 from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from arplatform.api.problems import NotFound
 from arplatform.credit import monitoring
 from arplatform.credit.assessment import SYSTEM_ROLES, assess, due_for_review
+from arplatform.credit.models import CreditAssessment
 from arplatform.credit.policies import SYSTEM_ACTOR
 from arplatform.customers.models import Customer
 from arplatform.db.base import new_id
-from arplatform.db.session import Database
 from arplatform.jobs.models import OutboxMessage
 from arplatform.jobs.outbox import enqueue
 from arplatform.jobs.runtime import JobContext, JobSpec
@@ -40,13 +40,22 @@ async def assess_customer(ctx: JobContext) -> None:
     Enqueued by scheduled reviews and by warning signals (``reassess``); a
     customer deleted meanwhile is skipped. Runs with a credit manager's authority.
     The assessment follows after the job's commit (``JobContext.after_commit``),
-    so that no connection of the worker's pool is held while a bureau answers;
-    one that fails is queued again, later, up to ``ASSESS_ATTEMPTS`` tries.
+    so that no connection of the worker's pool is held while a bureau answers.
+    The broker cannot redeliver a job whose commit is done, so the job queues its
+    own next attempt in that commit (later, up to ``ASSESS_ATTEMPTS``): the next
+    attempt does nothing when the customer was assessed since it was queued, and
+    assesses again when this one failed or its worker died.
     """
     customer_id = uuid.UUID(ctx.args["customer_id"])
     if await ctx.session.scalar(select(Customer.id).where(Customer.id == customer_id)) is None:
         return
-    database, providers, args = ctx.database, ctx.providers, dict(ctx.args)
+    if await _assessed_since(ctx.session, customer_id, ctx.args.get("queued_at")):
+        return  # the attempt before this one did it
+    attempt, now = int(ctx.args.get("attempt", 1)), datetime.now(UTC)
+    if attempt < ASSESS_ATTEMPTS:
+        follow_up = {**ctx.args, "attempt": attempt + 1, "queued_at": now.isoformat()}
+        enqueue(ctx.session, ASSESS_JOB, follow_up, available_at=now + RETRY_DELAY * attempt)
+    database, providers, trigger = ctx.database, ctx.providers, str(ctx.args.get("reason") or "job")
     tenant_id, actor = ctx.tenant_id, ctx.session.info.get("actor")
 
     async def after_commit() -> None:
@@ -57,28 +66,31 @@ async def assess_customer(ctx: JobContext) -> None:
                     session,
                     providers,
                     customer_id,
-                    trigger=str(args.get("reason") or "job")[:500],
+                    trigger=trigger[:500],
                     actor=SYSTEM_ACTOR,
                     roles=SYSTEM_ROLES,
                 )
                 await session.commit()
         except NotFound:
             return  # deleted while its bureau was asked
-        except Exception:  # noqa: BLE001 - whatever failed, the customer is tried again
-            await _try_again(database, tenant_id, args)
+        except Exception:
+            log.exception("credit_assess_failed", customer_id=str(customer_id), attempt=attempt)
 
     ctx.after_commit(after_commit)
 
 
-async def _try_again(database: Database, tenant_id: uuid.UUID | None, args: dict[str, Any]) -> None:
-    attempt = int(args.get("attempt", 1))
-    log.exception("credit_assess_failed", customer_id=args["customer_id"], attempt=attempt)
-    if attempt >= ASSESS_ATTEMPTS:
-        return  # the customer stays due: the next scheduled review queues it again
-    later = datetime.now(UTC) + RETRY_DELAY * attempt
-    async with database.session(tenant_id) as session:
-        enqueue(session, ASSESS_JOB, {**args, "attempt": attempt + 1}, available_at=later)
-        await session.commit()
+async def _assessed_since(session: AsyncSession, customer_id: uuid.UUID, since: str | None) -> bool:
+    if since is None:
+        return False
+    found = await session.scalar(
+        select(CreditAssessment.id)
+        .where(
+            CreditAssessment.customer_id == customer_id,
+            CreditAssessment.created_at >= datetime.fromisoformat(since),
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 async def review_daily(ctx: JobContext) -> None:

@@ -1,5 +1,6 @@
-"""The ``credit.assess`` job: a failing assessment is queued again, later, and the retry
-decides on the report the failed try already paid for."""
+"""The ``credit.assess`` job queues its next attempt with its own commit: the attempt
+does nothing after a success, and after a failure decides on the report the failed try
+already paid for."""
 
 from __future__ import annotations
 
@@ -71,12 +72,24 @@ def test_a_failed_assessment_is_queued_again_and_reuses_the_paid_report(
         monkeypatch.undo()
         assert _triggers(api, tenant.tenant_id) == []  # nothing of the failed try was kept
         [retry] = _retries(api, tenant.tenant_id)
-        assert retry.args == {**args, "attempt": 2}
+        assert {k: v for k, v in retry.args.items() if k != "queued_at"} == {**args, "attempt": 2}
         assert retry.available_at.replace(tzinfo=UTC) > datetime.now(UTC)  # later, not now
 
         _run_job(api, tenant.tenant_id, retry.args)
         assert _triggers(api, tenant.tenant_id) == ["scheduled review"]
         assert standin.report_count() == 1  # the retry reused the report already paid for
+
+
+def test_after_a_success_the_queued_attempt_does_nothing(api: Api) -> None:
+    tenant = api.new_tenant()
+    buyer = customer(api, tenant)
+    args = {"customer_id": buyer["id"], "reason": "signal"}
+    _run_job(api, tenant.tenant_id, args)
+    assert _triggers(api, tenant.tenant_id) == ["signal"]
+    [retry] = _retries(api, tenant.tenant_id)
+    _run_job(api, tenant.tenant_id, retry.args)
+    assert _triggers(api, tenant.tenant_id) == ["signal"]  # not assessed a second time
+    assert len(_retries(api, tenant.tenant_id)) == 1  # and nothing more queued
 
 
 def test_the_last_attempt_is_not_queued_again(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
