@@ -32,7 +32,7 @@ from typing import Any
 import msgspec
 import structlog
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arplatform.api.problems import NotFound
@@ -345,12 +345,20 @@ async def _keep(
 
     The store's own transaction is rolled back and nothing else was written in
     it, so answering without the report is safe; a deleted customer stays a 404.
+    A transient failure (a lock, a lost connection) is tried once more: the
+    report is paid for.
     """
-    try:
-        return await _store(sessions, order, report), "supplied the report", False
-    except DBAPIError as exc:
-        log.error("bureau_report_not_stored", provider=order.integration.provider, error=repr(exc))
-        return None, "failed (report not stored)", True
+    for attempt in (1, 2):
+        try:
+            return await _store(sessions, order, report), "supplied the report", False
+        except OperationalError:  # a lock or a connection that went away: try once more
+            if attempt == 2:
+                raise
+        except DBAPIError as exc:  # the report's content refused (the driver's own class)
+            provider = order.integration.provider
+            log.error("bureau_report_not_stored", provider=provider, error=repr(exc))
+            return None, "failed (report not stored)", True
+    raise AssertionError("unreachable")
 
 
 async def _store(sessions: Sessions, order: _Order, report: CreditReport) -> StoredReport:
