@@ -14,9 +14,10 @@ from arplatform.api.etag import check_if_match
 from arplatform.api.pagination import fetch_matching_page, fetch_one
 from arplatform.api.problems import Conflict, FieldError, InvalidInput, ProblemError
 from arplatform.auth.tokens import Role
-from arplatform.credit import fx
+from arplatform.credit import changes, fx
 from arplatform.credit.models import ApprovalRequest
-from arplatform.credit.policies import active_policy, ensure_active_policy
+from arplatform.credit.policies import ActivePolicy, active_policy, ensure_active_policy
+from arplatform.credit.policy_schema import PolicyDocument
 from arplatform.credit.schemas import ApprovalCreate, ProposalKind
 from arplatform.customers.models import Customer
 from arplatform.db.base import utcnow
@@ -306,8 +307,8 @@ async def decide(
             raise NoAuthority("Nobody approves their own request; another approver must")
         if request.kind not in INVOICE_KINDS:
             customer = await fetch_one(session, Customer, request.customer_id, "customer")
-            await _check_applicable(session, request, customer, roles)
-            apply_change(customer, request.proposed)
+            policy = await _check_applicable(session, request, customer, roles)
+            apply_change(customer, request.proposed, policy.document)
     status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
     _decide(request, status, actor, note)
     await session.flush()
@@ -317,8 +318,11 @@ async def decide(
 
 async def _check_applicable(
     session: AsyncSession, request: ApprovalRequest, customer: Customer, roles: frozenset[Role]
-) -> None:
-    """409 for a change made stale by a policy activation, 403 above the approver's authority."""
+) -> ActivePolicy:
+    """409 for a change made stale by a policy activation, 403 above the approver's authority.
+
+    Returns the active policy the change is applied under.
+    """
     policy = await ensure_active_policy(session)
     if request.policy_id is not None and request.policy_id != policy.id:
         raise Conflict(
@@ -333,20 +337,31 @@ async def _check_applicable(
         limit = None if value is None else Decimal(str(value))
         if not within_authority(limit, await authority_in(session, roles, customer.currency)):
             raise NoAuthority("The limit is above your authority; an admin must approve it")
+    return policy
 
 
-def apply_change(customer: Customer, proposed: dict[str, Any]) -> None:
-    """Set the customer's limit, tier and/or terms as ``proposed`` says (amounts as strings)."""
+def apply_change(customer: Customer, proposed: dict[str, Any], policy: PolicyDocument) -> None:
+    """Set the customer's limit and/or tier as ``proposed`` says, and fit its terms.
+
+    A request that names a tier or carries terms gets the customer's terms as they
+    are now (or the default terms) cut to the maximum of the tier named, else of
+    the customer's tier, in ``policy`` (``changes.fitted_terms``): the days and kind
+    stored with the request may be stale, the customer's terms edited since.
+    """
     if "credit_limit" in proposed:
         value = proposed["credit_limit"]
         customer.credit_limit = None if value is None else Decimal(str(value))
     if "risk_tier" in proposed:
         customer.risk_tier = proposed["risk_tier"]
-    if "payment_terms_days" in proposed and proposed["payment_terms_days"] is not None:
-        terms = dict(customer.payment_terms or {"kind": "net", "basis": "invoice_date"})
-        terms["days"] = int(proposed["payment_terms_days"])
-        terms["kind"] = proposed.get("payment_terms_kind") or terms.get("kind", "net")
-        customer.payment_terms = terms
+    if "risk_tier" not in proposed and "payment_terms_days" not in proposed:
+        return
+    tier = policy.tier(customer.risk_tier)
+    if tier is None:
+        return
+    current = customer.payment_terms or None
+    fitted = changes.fitted_terms(current, tier.max_terms_days)
+    if fitted is not None and fitted != current:
+        customer.payment_terms = dict(fitted)
 
 
 def _decide(request: ApprovalRequest, status: ApprovalStatus, actor: str, note: str | None) -> None:

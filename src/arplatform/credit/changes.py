@@ -52,6 +52,8 @@ class Change:
     #: The terms' kind ("net", "end_of_month") now and under the decision (None: no terms).
     terms_kind_from: str | None = None
     terms_kind_to: str | None = None
+    #: The day the terms count from under the decision (cut terms: "invoice_date").
+    terms_basis_to: str | None = None
 
     @property
     def terms_changed(self) -> bool:
@@ -101,6 +103,18 @@ def terms_kind(customer: Customer) -> str | None:
     return None if not terms else str(terms.get("kind", "net"))
 
 
+def fitted_terms(current: Mapping[str, Any] | None, max_days: int) -> Mapping[str, Any] | None:
+    """A customer's terms (None: the default terms) cut as ``terms_within`` says.
+
+    None when the customer has no terms and the default terms already fit: there is
+    nothing to write.
+    """
+    fitted = terms_within(current or DEFAULT_TERMS_DOCUMENT, max_days)
+    if current is None and fitted == DEFAULT_TERMS_DOCUMENT:
+        return None
+    return fitted
+
+
 def plan_change(
     customer: Customer,
     outcome: Outcome,
@@ -116,11 +130,7 @@ def plan_change(
     """
     keep = bool(missing_rates)
     current: Mapping[str, Any] | None = customer.payment_terms or None
-    fitted: Mapping[str, Any] | None = terms_within(
-        current or DEFAULT_TERMS_DOCUMENT, outcome.terms_days
-    )
-    if keep or (current is None and fitted == DEFAULT_TERMS_DOCUMENT):
-        fitted = current  # nothing to write: kept, or the default already applies
+    fitted = current if keep else fitted_terms(current, outcome.terms_days)
     return Change(
         customer_id=customer.id,
         legal_name=customer.legal_name,
@@ -137,6 +147,7 @@ def plan_change(
         reasons=tuple(outcome.reasons),
         terms_kind_from=terms_kind(customer),
         terms_kind_to=None if fitted is None else str(fitted.get("kind", "net")),
+        terms_basis_to=None if fitted is None else fitted.get("basis"),
     )
 
 
@@ -157,4 +168,5 @@ def apply(customer: Customer, change: Change) -> None:
         terms = dict(customer.payment_terms or DEFAULT_TERMS_DOCUMENT)
         terms["days"] = change.terms_to
         terms["kind"] = change.terms_kind_to or terms.get("kind", "net")
+        terms["basis"] = change.terms_basis_to or terms.get("basis", "invoice_date")
         customer.payment_terms = terms

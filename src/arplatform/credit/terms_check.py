@@ -78,8 +78,10 @@ def terms_within(terms: Mapping[str, Any], max_days: int) -> dict[str, Any]:
     Net days are cut to the maximum. End-of-month terms add the rest of the month,
     up to ``LONGEST_REST_OF_MONTH`` days, so their days are cut to leave room for
     it; a maximum too short for that turns them into net ``max_days``. Terms that
-    already fit come back equal. (A basis day after the issue date is the
-    invoice's, not the terms': the check at issue still counts it.)
+    already fit come back equal. Cut terms count from the invoice date: the check
+    at issue counts from the earlier of the issue date and a delivery or
+    acceptance date, so cut days kept on such a basis would still be over the
+    maximum for every invoice delivered or accepted after its issue.
     """
     fitted = dict(terms)
     days = int(terms.get("days", DEFAULT_TERMS.days))
@@ -88,10 +90,10 @@ def terms_within(terms: Mapping[str, Any], max_days: int) -> dict[str, Any]:
     elif max_days >= LONGEST_REST_OF_MONTH:
         allowed = max_days - LONGEST_REST_OF_MONTH
     else:
-        fitted["kind"], fitted["days"] = "net", max_days
+        fitted["kind"], fitted["days"], fitted["basis"] = "net", max_days, "invoice_date"
         return fitted
     if days > allowed:
-        fitted["days"] = allowed
+        fitted["days"], fitted["basis"] = allowed, "invoice_date"
     return fitted
 
 

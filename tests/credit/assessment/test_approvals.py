@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import calendar
 import uuid
+from datetime import date, timedelta
 from typing import Any
 
 from arplatform.auth.tokens import Role
 from arplatform.credit.approvals import approved_over_limit, request_approval
-from tests.credit.assessment.helpers import assess, customer, history, post
+from tests.credit.assessment.helpers import (
+    assess,
+    customer,
+    history,
+    post,
+    set_policy,
+    today,
+)
 from tests.support import Api, TenantHandle
 
 
@@ -149,3 +158,84 @@ def test_a_collector_asks_for_a_tier_change_that_a_manager_approves(api: Api) ->
     assert (request["status"], request["proposed"]) == ("pending", {"risk_tier": "priority"})
     _decide(api, tenant, request["id"], "approve", Role.CREDIT_MANAGER).raise_for_status()
     assert _get(api, tenant, f"/v1/customers/{buyer['id']}")["risk_tier"] == "priority"
+
+
+def _first_of_a_31_day_month() -> date:
+    day = today()
+    while day.day != 1 or calendar.monthrange(day.year, day.month)[1] != 31:
+        day -= timedelta(days=1)
+    return day
+
+
+def _blocking_tiers(api: Api, tenant: TenantHandle, max_days: int) -> None:
+    """Every tier allows ``max_days`` and blocks longer terms."""
+    draft = post(api, tenant, "/v1/credit-policies", {})
+    tiers = [
+        {**tier, "max_terms_days": max_days, "exposure_check": "block"}
+        for tier in draft["document"]["tiers"]
+    ]
+    set_policy(api, tenant, tiers=tiers)
+
+
+def _issue_on_the_1st(api: Api, tenant: TenantHandle, customer_id: str) -> Any:
+    body = {
+        "customer_id": customer_id,
+        "issue_date": _first_of_a_31_day_month().isoformat(),
+        "lines": [{"description": "Goods", "quantity": "1", "unit_price": "100"}],
+    }
+    return api.client.post("/v1/invoices", json=body, headers=tenant.headers())
+
+
+def test_approving_fits_the_terms_the_customer_has_then_not_the_days_proposed(api: Api) -> None:
+    tenant = api.new_tenant()
+    _blocking_tiers(api, tenant, 45)
+    net_60 = {"kind": "net", "days": 60, "basis": "invoice_date"}
+    buyer = customer(api, tenant, payment_terms=net_60)
+    history(api, tenant, buyer["id"], days_late=0)
+    pending = assess(api, tenant, buyer["id"], Role.COLLECTOR)
+    assert pending["status"] == "pending_approval", pending
+    request = _get(api, tenant, f"/v1/credit-approvals/{pending['approval_id']}")
+    assert request["proposed"]["payment_terms_days"] == 45  # net 60 cut to net 45
+    assert "payment_terms_kind" not in request["proposed"]
+    eom_45 = {"kind": "end_of_month", "days": 45, "basis": "invoice_date"}
+    edited = api.client.patch(
+        f"/v1/customers/{buyer['id']}", json={"payment_terms": eom_45}, headers=tenant.headers()
+    )
+    assert edited.status_code == 200, edited.text
+
+    _decide(api, tenant, request["id"], "approve", Role.CREDIT_MANAGER).raise_for_status()
+    terms = _get(api, tenant, f"/v1/customers/{buyer['id']}")["payment_terms"]
+    assert (terms["kind"], terms["days"]) == ("end_of_month", 15)  # not end of month + 45
+    issued = _issue_on_the_1st(api, tenant, buyer["id"])
+    assert issued.status_code == 201, issued.text
+    assert issued.headers["Credit-Check"] == "within_limit"
+
+
+def test_approving_a_stored_request_without_a_kind_fits_the_current_terms(api: Api) -> None:
+    tenant = api.new_tenant()
+    _blocking_tiers(api, tenant, 45)
+    eom_45 = {"kind": "end_of_month", "days": 45, "basis": "delivery_date"}
+    buyer = customer(api, tenant, payment_terms=eom_45)
+
+    async def ask() -> uuid.UUID:
+        async with api.app.state.db.session(tenant.tenant_id, actor="test") as s, s.begin():
+            request = await request_approval(
+                s,
+                kind="limit_change",
+                customer_id=uuid.UUID(buyer["id"]),
+                proposed={
+                    "risk_tier": "standard",
+                    "credit_limit": "100000.00",
+                    "payment_terms_days": 45,
+                },
+                reason="an older request: days only",
+                requested_by="test",
+            )
+            return request.id
+
+    approval_id = api.run(ask)
+    _decide(api, tenant, str(approval_id), "approve", Role.ADMIN).raise_for_status()
+    terms = _get(api, tenant, f"/v1/customers/{buyer['id']}")["payment_terms"]
+    assert {k: terms[k] for k in eom_45} == {**eom_45, "days": 15, "basis": "invoice_date"}
+    issued = _issue_on_the_1st(api, tenant, buyer["id"])
+    assert issued.status_code == 201, issued.text

@@ -91,3 +91,29 @@ def test_terms_that_fit_are_neither_rewritten_nor_reported_as_changed(api: Api) 
     assert fits["id"] in changes and simulated["terms_changes"] == 1  # net 30 fits 45
     post(api, tenant, f"{url}/activate", None)
     assert _terms_of(api, tenant, fits["id"])["payment_terms"]["days"] == 15
+
+
+def test_cut_terms_on_delivery_count_from_the_invoice_date(api: Api) -> None:
+    tenant = api.new_tenant()
+    _blocking_tiers(api, tenant, 30)
+    on_delivery = {"kind": "net", "days": 60, "basis": "delivery_date"}
+    buyer = customer(api, tenant, payment_terms=on_delivery)
+    history(api, tenant, buyer["id"], days_late=0)
+    assert assess(api, tenant, buyer["id"])["status"] == "decided"
+    terms = _terms_of(api, tenant, buyer["id"])["payment_terms"]
+    assert {key: terms[key] for key in on_delivery} == {
+        "kind": "net",
+        "days": 30,
+        "basis": "invoice_date",
+    }
+
+    issued = today()
+    body = {
+        "customer_id": buyer["id"],
+        "issue_date": issued.isoformat(),
+        "delivery_date": (issued + timedelta(days=4)).isoformat(),  # delivered after issue
+        "lines": [{"description": "Goods", "quantity": "1", "unit_price": "100"}],
+    }
+    response = api.client.post("/v1/invoices", json=body, headers=tenant.headers())
+    assert response.status_code == 201, response.text
+    assert response.headers["Credit-Check"] == "within_limit"

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+import msgspec
 import pytest
 
-from arplatform.credit.policy_schema import default_tiers
+from arplatform.credit.policy_schema import TierRules, default_tiers
 from arplatform.credit.terms_check import (
     describe_terms,
     over_max_terms,
@@ -107,11 +108,39 @@ def test_terms_within_cuts_terms_only_as_far_as_the_maximum_needs(
 @pytest.mark.parametrize("kind", ["net", "end_of_month"])
 def test_terms_within_pass_the_check_on_every_day_of_a_year(kind: str, max_days: int) -> None:
     fitted = terms_within(_terms(kind=kind, days=90, basis="delivery_date"), max_days)
-    assert fitted["basis"] == "delivery_date" and fitted["business_days"] is False
+    assert fitted["basis"] == "invoice_date" and fitted["business_days"] is False
     for offset in range(366):
         issued = date(2026, 1, 1) + timedelta(days=offset)
-        span = terms_span(issued, issued, fitted, delivery_date=issued)
-        assert span.days <= max_days, (issued, fitted)
+        for delivered in (issued - timedelta(days=10), issued, issued + timedelta(days=4)):
+            span = terms_span(issued, issued, fitted, delivery_date=delivered)
+            assert span.days <= max_days, (issued, delivered, fitted)
+
+
+@pytest.mark.parametrize("basis", ["delivery_date", "acceptance_date"])
+def test_cut_terms_on_a_later_basis_day_count_from_the_invoice_date(basis: str) -> None:
+    fitted = terms_within(_terms(days=60, basis=basis), 30)
+    assert fitted == _terms(days=30)
+    issued = date(2026, 11, 2)
+    later = issued + timedelta(days=4)
+    due = issued + timedelta(days=30)  # what the invoice's due date is from these terms
+    span = terms_span(issued, due, fitted, delivery_date=later, acceptance_date=later)
+    assert (span.days, span.basis) == (30, "invoice_date")
+    assert not over_max_terms(span, _tier(30))
+    kept = terms_span(
+        issued, later + timedelta(days=30), _terms(days=30, basis=basis), later, later
+    )
+    assert over_max_terms(kept, _tier(30))  # the basis kept would be 34 days: blocked
+
+
+@pytest.mark.parametrize("basis", ["delivery_date", "acceptance_date"])
+def test_terms_that_fit_keep_their_basis(basis: str) -> None:
+    assert terms_within(_terms(days=20, basis=basis), 30) == _terms(days=20, basis=basis)
+    eom = _terms(kind="end_of_month", days=10, basis=basis)
+    assert terms_within(eom, 60) == eom
+
+
+def _tier(max_days: int) -> TierRules:
+    return msgspec.structs.replace(WATCH, max_terms_days=max_days)
 
 
 def test_the_description_names_the_terms_the_maximum_and_the_tier() -> None:
