@@ -12,6 +12,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+import msgspec
 import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +21,7 @@ from arplatform.credit.models import CreditReport
 from arplatform.credit.policy_schema import Signal
 from arplatform.credit.signals import raise_signal
 from arplatform.db.session import Database
+from arplatform.db.types import contains_nul
 from arplatform.integrations.models import Integration
 from arplatform.integrations.providers import Providers, call_provider
 from arplatform.plugins.contracts.credit_bureau import CompanyRef, MonitoringAlert
@@ -105,8 +107,11 @@ async def poll(
         integrations = [i for i in rows.all() if _monitors(providers, i)]
     found: list[tuple[Integration, MonitoringAlert]] = []
     for integration in integrations:
-        alerts = await _alerts(providers, integration, now - POLL_WINDOW)
-        found.extend((integration, alert) for alert in alerts)
+        for alert in await _alerts(providers, integration, now - POLL_WINDOW):
+            if contains_nul(msgspec.to_builtins(alert)):  # one the database cannot store
+                log.warning("bureau_alert_refused", provider=integration.provider)
+                continue
+            found.append((integration, alert))
     if not found:
         return 0
     raised = 0

@@ -64,7 +64,7 @@ CATALOGUE: tuple[EventType, ...] = (
         "invoice.over_terms",
         "invoice",
         "An invoice's payment terms exceed its customer's risk tier maximum",
-        (),
+        ("customer_id", "detail", "terms_days", "max_terms_days", "tier"),
     ),
     EventType("payment.received", "payment", "A payment was recorded", (*_MONEY, "unapplied")),
     EventType("payment.reversed", "payment", "A payment was reversed", (*_MONEY, "unapplied")),

@@ -43,15 +43,17 @@ class MonitoringBureau(CreditsafeBureau):
         WATCHED.discard(ref.provider_company_id)
 
     async def poll_alerts(self, since: dt.datetime) -> list[MonitoringAlert]:
+        # Per company a good alert and one with a NUL, which no database should get.
         return [
             MonitoringAlert(
-                alert_id=f"A-{company}",
+                alert_id=f"{prefix}-{company}",
                 ref=CompanyRef(provider_company_id=company, country="DE"),
                 type=AlertType.INSOLVENCY,
                 occurred_at=dt.datetime.now(dt.UTC),
-                summary="Insolvency proceedings opened",
+                summary=summary,
             )
             for company in sorted(WATCHED)
+            for prefix, summary in (("N", "Insolvency\x00 opened"), ("A", "Insolvency opened"))
         ]
 
 
