@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import uuid
 from datetime import date, timedelta
 from typing import Any
@@ -98,3 +99,21 @@ def set_policy(api: Api, tenant: TenantHandle, **changes: Any) -> None:
     document = {**draft["document"], **changes}
     api.client.patch(url, json={"document": document}, headers=tenant.headers()).raise_for_status()
     api.client.post(f"{url}/activate", headers=tenant.headers()).raise_for_status()
+
+
+def first_of_a_31_day_month() -> date:
+    """The latest 1st of a month with 31 days, up to today: the longest rest of a month."""
+    day = today()
+    while day.day != 1 or calendar.monthrange(day.year, day.month)[1] != 31:
+        day -= timedelta(days=1)
+    return day
+
+
+def blocking_tiers(api: Api, tenant: TenantHandle, max_days: int) -> None:
+    """Every tier allows ``max_days`` and blocks longer terms."""
+    draft = post(api, tenant, "/v1/credit-policies", {})
+    tiers = [
+        {**tier, "max_terms_days": max_days, "exposure_check": "block"}
+        for tier in draft["document"]["tiers"]
+    ]
+    set_policy(api, tenant, tiers=tiers)

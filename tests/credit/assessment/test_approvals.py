@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import calendar
 import uuid
-from datetime import date, timedelta
 from typing import Any
 
 from arplatform.auth.tokens import Role
 from arplatform.credit.approvals import approved_over_limit, request_approval
 from tests.credit.assessment.helpers import (
     assess,
+    blocking_tiers,
     customer,
+    first_of_a_31_day_month,
     history,
     post,
-    set_policy,
-    today,
 )
 from tests.support import Api, TenantHandle
 
@@ -160,27 +158,10 @@ def test_a_collector_asks_for_a_tier_change_that_a_manager_approves(api: Api) ->
     assert _get(api, tenant, f"/v1/customers/{buyer['id']}")["risk_tier"] == "priority"
 
 
-def _first_of_a_31_day_month() -> date:
-    day = today()
-    while day.day != 1 or calendar.monthrange(day.year, day.month)[1] != 31:
-        day -= timedelta(days=1)
-    return day
-
-
-def _blocking_tiers(api: Api, tenant: TenantHandle, max_days: int) -> None:
-    """Every tier allows ``max_days`` and blocks longer terms."""
-    draft = post(api, tenant, "/v1/credit-policies", {})
-    tiers = [
-        {**tier, "max_terms_days": max_days, "exposure_check": "block"}
-        for tier in draft["document"]["tiers"]
-    ]
-    set_policy(api, tenant, tiers=tiers)
-
-
 def _issue_on_the_1st(api: Api, tenant: TenantHandle, customer_id: str) -> Any:
     body = {
         "customer_id": customer_id,
-        "issue_date": _first_of_a_31_day_month().isoformat(),
+        "issue_date": first_of_a_31_day_month().isoformat(),
         "lines": [{"description": "Goods", "quantity": "1", "unit_price": "100"}],
     }
     return api.client.post("/v1/invoices", json=body, headers=tenant.headers())
@@ -188,7 +169,7 @@ def _issue_on_the_1st(api: Api, tenant: TenantHandle, customer_id: str) -> Any:
 
 def test_approving_fits_the_terms_the_customer_has_then_not_the_days_proposed(api: Api) -> None:
     tenant = api.new_tenant()
-    _blocking_tiers(api, tenant, 45)
+    blocking_tiers(api, tenant, 45)
     net_60 = {"kind": "net", "days": 60, "basis": "invoice_date"}
     buyer = customer(api, tenant, payment_terms=net_60)
     history(api, tenant, buyer["id"], days_late=0)
@@ -213,7 +194,7 @@ def test_approving_fits_the_terms_the_customer_has_then_not_the_days_proposed(ap
 
 def test_approving_a_stored_request_without_a_kind_fits_the_current_terms(api: Api) -> None:
     tenant = api.new_tenant()
-    _blocking_tiers(api, tenant, 45)
+    blocking_tiers(api, tenant, 45)
     eom_45 = {"kind": "end_of_month", "days": 45, "basis": "delivery_date"}
     buyer = customer(api, tenant, payment_terms=eom_45)
 

@@ -2,35 +2,25 @@
 
 from __future__ import annotations
 
-import calendar
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from tests.credit.assessment.helpers import assess, customer, history, post, set_policy, today
+from tests.credit.assessment.helpers import (
+    assess,
+    blocking_tiers,
+    customer,
+    first_of_a_31_day_month,
+    history,
+    post,
+    today,
+)
 from tests.support import Api, TenantHandle
 
 
 def _eom(days: int) -> dict[str, Any]:
     return {"kind": "end_of_month", "days": days, "basis": "invoice_date"}
-
-
-def _first_of_a_31_day_month() -> date:
-    day = today()
-    while day.day != 1 or calendar.monthrange(day.year, day.month)[1] != 31:
-        day -= timedelta(days=1)
-    return day
-
-
-def _blocking_tiers(api: Api, tenant: TenantHandle, max_days: int) -> None:
-    """Every tier allows ``max_days`` and blocks longer terms."""
-    draft = post(api, tenant, "/v1/credit-policies", {})
-    tiers = [
-        {**tier, "max_terms_days": max_days, "exposure_check": "block"}
-        for tier in draft["document"]["tiers"]
-    ]
-    set_policy(api, tenant, tiers=tiers)
 
 
 def _terms_of(api: Api, tenant: TenantHandle, customer_id: str) -> dict[str, Any]:
@@ -49,7 +39,7 @@ def test_an_assessed_end_of_month_customer_invoices_on_the_1st_within_the_maximu
     api: Api, max_days: int, given: dict[str, Any], assessed: dict[str, Any]
 ) -> None:
     tenant = api.new_tenant()
-    _blocking_tiers(api, tenant, max_days)
+    blocking_tiers(api, tenant, max_days)
     buyer = customer(api, tenant, payment_terms=given)
     history(api, tenant, buyer["id"], days_late=0)
     assert assess(api, tenant, buyer["id"])["status"] == "decided"
@@ -58,7 +48,7 @@ def test_an_assessed_end_of_month_customer_invoices_on_the_1st_within_the_maximu
 
     body = {
         "customer_id": buyer["id"],
-        "issue_date": _first_of_a_31_day_month().isoformat(),
+        "issue_date": first_of_a_31_day_month().isoformat(),
         "lines": [{"description": "Goods", "quantity": "1", "unit_price": "100"}],
     }
     response = api.client.post("/v1/invoices", json=body, headers=tenant.headers())
@@ -69,7 +59,7 @@ def test_an_assessed_end_of_month_customer_invoices_on_the_1st_within_the_maximu
 
 def test_terms_that_fit_are_neither_rewritten_nor_reported_as_changed(api: Api) -> None:
     tenant = api.new_tenant()
-    _blocking_tiers(api, tenant, 60)
+    blocking_tiers(api, tenant, 60)
     fits, default = customer(api, tenant, payment_terms=_eom(20)), customer(api, tenant)
     for buyer in (fits, default):
         history(api, tenant, buyer["id"], days_late=0)
@@ -95,7 +85,7 @@ def test_terms_that_fit_are_neither_rewritten_nor_reported_as_changed(api: Api) 
 
 def test_cut_terms_on_delivery_count_from_the_invoice_date(api: Api) -> None:
     tenant = api.new_tenant()
-    _blocking_tiers(api, tenant, 30)
+    blocking_tiers(api, tenant, 30)
     on_delivery = {"kind": "net", "days": 60, "basis": "delivery_date"}
     buyer = customer(api, tenant, payment_terms=on_delivery)
     history(api, tenant, buyer["id"], days_late=0)
