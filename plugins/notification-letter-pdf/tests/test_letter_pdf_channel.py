@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -167,14 +166,12 @@ async def test_message_id_cannot_escape_the_folder(tmp_path: Path) -> None:
     assert letter_file_stem(".hidden") == "%2Ehidden"
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
-async def test_unwritable_folder_is_a_permanent_error(tmp_path: Path) -> None:
-    tmp_path.chmod(0o500)
-    try:
-        with pytest.raises(PermanentProviderError):
-            await channel(tmp_path / "inbox").send(letter_message())
-    finally:
-        tmp_path.chmod(0o700)
+async def test_a_file_where_the_folder_should_be_is_a_permanent_error(tmp_path: Path) -> None:
+    # Unwritable for every user, root included (unlike a folder without write permission).
+    (tmp_path / "inbox").write_text("not a folder")
+    with pytest.raises(PermanentProviderError) as raised:
+        await channel(tmp_path / "inbox").send(letter_message())
+    assert raised.value.code == "not_a_folder"
 
 
 def test_config_needs_an_absolute_directory_and_a_known_zone() -> None:

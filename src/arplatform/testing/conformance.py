@@ -151,8 +151,12 @@ class CreditBureauConformance(ProviderConformance):
         self.run(scenario)
 
     def test_monitoring(self) -> None:
-        if not self.provider_class.supports_monitoring:
-            pytest.skip("provider does not support monitoring")
+        """A bureau that monitors watches a company, reports alerts and stops; one that does
+        not says so with ``supports_monitoring = False``, and the core never asks it to."""
+        supports = self.provider_class.supports_monitoring
+        _expect(isinstance(supports, bool), "supports_monitoring must be True or False")
+        if not supports:
+            return
 
         async def scenario(bureau: Any) -> None:
             matches = await bureau.search_company(self.company_query())

@@ -90,6 +90,10 @@ class PdfLetterChannel:
             raise PermanentProviderError(
                 f"no permission to write to the drop folder: {exc.filename}", code="permission"
             ) from exc
+        except (NotADirectoryError, FileExistsError) as exc:  # a file where the folder should be
+            raise PermanentProviderError(
+                f"the drop folder is not a folder: {exc.filename}", code="not_a_folder"
+            ) from exc
         except OSError as exc:  # folder not mounted, disk full...: may pass
             raise TransientProviderError(
                 f"could not write to the drop folder: {exc.strerror or exc}", code="io"
