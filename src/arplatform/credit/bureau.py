@@ -348,17 +348,18 @@ async def _keep(
     A transient failure (a lock, a lost connection) is tried once more: the
     report is paid for.
     """
-    for attempt in (1, 2):
+    try:
         try:
-            return await _store(sessions, order, report), "supplied the report", False
-        except OperationalError:  # a lock or a connection that went away: try once more
-            if attempt == 2:
-                raise
-        except DBAPIError as exc:  # the report's content refused (the driver's own class)
-            provider = order.integration.provider
-            log.error("bureau_report_not_stored", provider=provider, error=repr(exc))
-            return None, "failed (report not stored)", True
-    raise AssertionError("unreachable")
+            stored = await _store(sessions, order, report)
+        except OperationalError:  # a lock or a connection that went away: once more
+            stored = await _store(sessions, order, report)
+    except OperationalError:
+        raise
+    except DBAPIError as exc:  # the report's content refused (the driver's own class)
+        provider = order.integration.provider
+        log.error("bureau_report_not_stored", provider=provider, error=repr(exc))
+        return None, "failed (report not stored)", True
+    return stored, "supplied the report", False
 
 
 async def _store(sessions: Sessions, order: _Order, report: CreditReport) -> StoredReport:
